@@ -1,0 +1,288 @@
+"""The house style: Swedish number formats, palette, figures and tables with numbered captions and sources.
+
+Swedish conventions (Språkrådet, SCB): a space as thousands separator (we use the no-break space U+00A0 so a
+number never wraps), a decimal comma, the minus sign U+2212, and a space before the percent sign. These
+machines have no Swedish locale, so formatting goes through ``babel``.
+
+Typical notebook use::
+
+    from tillsammans import plots
+    plots.use_style()
+    cap = plots.Captions()
+    fig, ax = plt.subplots(); ...; plots.swedish_axis(ax)
+    cap.figure("Folkmängd 1950–2022.", source="SCB; Kolada (n01951)")
+    plots.table(frame, caption=cap.table("Nyckeltal.", source="Kolada"))
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from babel.numbers import format_decimal
+
+LOCALE = "sv_SE"
+MINUS = "\u2212"
+NBSP = "\u00a0"
+
+#: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
+PALETTE = {
+    "focus": "#0072B2",
+    "county": "#E69F00",
+    "sweden": "#7F7F7F",
+    "female": "#CC79A7",
+    "male": "#009E73",
+    "accent": "#D55E00",
+    "light": "#56B4E9",
+}
+#: Seven distinguishable colours for the seven municipalities side by side.
+NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#7F7F7F")
+
+
+# -- numbers --------------------------------------------------------------------------------------
+
+
+def fmt_number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number the Swedish way: ``12345.6`` → ``'12 345,6'`` (no-break space, decimal comma).
+
+    Missing values give an en dash, the Swedish table convention for "no data".
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    text = format_decimal(round(float(value), decimals), format=pattern, locale=LOCALE)
+    return text.replace("\u2212", MINUS).replace("-", MINUS)
+
+
+def fmt_percent(share: float | None, decimals: int = 1) -> str:
+    """Format a share (0.123) as a Swedish percentage: ``'12,3 %'``."""
+    if share is None or pd.isna(share):
+        return "–"
+    return f"{fmt_number(100 * float(share), decimals)}{NBSP}%"
+
+
+def swedish_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
+    """Use Swedish number formatting on a matplotlib axis (``axis`` is ``"x"``, ``"y"`` or ``"both"``).
+
+    With ``percent=True`` the data are shares (0–1) and ticks read ``'25 %'``.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def _format(x, _pos):
+        return fmt_percent(x, decimals) if percent else fmt_number(x, decimals)
+
+    targets = {"x": [ax.xaxis], "y": [ax.yaxis], "both": [ax.xaxis, ax.yaxis]}[axis]
+    for target in targets:
+        target.set_major_formatter(FuncFormatter(_format))
+
+
+def year_axis(ax, axis: str = "x") -> None:
+    """Years without thousands separators (``2040``, not ``2 040``)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(round(x))}"))
+
+
+def use_style() -> None:
+    """Matplotlib settings for the reports: readable sizes, no top/right spines, embedded-size figures."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update({
+        "figure.figsize": (8, 4.2),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "savefig.bbox": "tight",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 10,
+        "legend.frameon": False,
+        "font.size": 10,
+        "axes.unicode_minus": True,
+        # Stable SVG/PNG output: no timestamps or random ids in the metadata.
+        "svg.hashsalt": "tillsammans",
+        "path.simplify": True,
+    })
+
+
+# -- captions -------------------------------------------------------------------------------------
+
+
+class Caption(str):
+    """A caption as HTML; Jupyter shows it formatted under the figure or above the table."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+@dataclass
+class Captions:
+    """Numbered figure and table captions for one report, each with its source.
+
+    ``figure()`` and ``table()`` return a caption that Jupyter renders under the figure or above the table,
+    e.g. "**Figur 2.** Åldersgrupper 1995–2022. *Källa: Kolada (n01952–n01957).*"
+    """
+
+    figures: int = 0
+    tables: int = 0
+    listed: list[str] = field(default_factory=list)
+
+    def figure(self, text: str, source: str) -> Caption:
+        self.figures += 1
+        return self._caption("Figur", self.figures, text, source)
+
+    def table(self, text: str, source: str) -> Caption:
+        self.tables += 1
+        return self._caption("Tabell", self.tables, text, source)
+
+    def _caption(self, kind: str, number: int, text: str, source: str) -> Caption:
+        if not source or not source.strip():
+            raise ValueError(f"{kind} {number} needs a source (e.g. 'SCB, BE0101N1'); every figure names one")
+        self.listed.append(f"{kind} {number}. {text}")
+        return Caption(
+            f'<p class="caption" data-kind="{kind.lower()}"><strong>{kind} {number}.</strong> '
+            f"{html.escape(text)} <em>Källa: {html.escape(source)}</em></p>"
+        )
+
+
+def show(fig, alt: str) -> None:
+    """Display a figure as a PNG with Swedish alt text (the HTML export keeps it) and close it."""
+    import io
+
+    from IPython.display import display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    display(
+        {"text/html": f'<img class="figure" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">',
+         "text/plain": f"[Figur: {alt}]"},
+        raw=True,
+    )
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+
+def _format_cell(value, decimals: int) -> str:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return fmt_number(value, 0)
+    if isinstance(value, (float, np.floating)):
+        return fmt_number(value, decimals)
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def table(
+    frame: pd.DataFrame,
+    caption: str | None = None,
+    decimals: int | dict[str, int] = 0,
+    percent: Iterable[str] = (),
+    csv_name: str | None = None,
+    index: bool = False,
+):
+    """A table as HTML with Swedish number formats, its caption and a CSV download link.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The data, with Swedish column names.
+    caption : str, optional
+        From :meth:`Captions.table` (numbered, with source); shown above the table.
+    decimals : int or dict
+        Decimals for float columns, one value or per column.
+    percent : columns
+        Columns holding shares (0–1) to show as ``'12,3 %'``.
+    csv_name : str, optional
+        File name offered for download; the CSV (decimal point, UTF-8) travels inside the HTML so a
+        mailed report keeps it.
+    """
+    from IPython.display import HTML
+
+    percent = set(percent)
+    shown = frame.reset_index() if index else frame
+    body = shown.copy().astype(object)
+    for col in shown.columns:
+        places = decimals.get(col, 0) if isinstance(decimals, dict) else decimals
+        if col in percent:
+            body[col] = [fmt_percent(v, places if isinstance(decimals, dict) and col in decimals else 1)
+                         for v in shown[col]]
+        else:
+            body[col] = [_format_cell(v, places) for v in shown[col]]
+    numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
+    head = "".join(f"<th{' class=num' if c in numeric else ''}>{html.escape(str(c))}</th>"
+                   for c in body.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>{html.escape(str(v))}</td>"
+                         for c, v in zip(body.columns, row)) + "</tr>"
+        for row in body.itertuples(index=False)
+    )
+    link = ""
+    if csv_name:
+        csv = shown.to_csv(index=False).encode("utf-8")
+        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
+        link = f'<p class="download"><a download="{html.escape(csv_name)}" href="{href}">Ladda ner tabellen som CSV</a></p>'
+    cap = str(caption) if caption else ""
+    return HTML(f'<div class="table-wrap">{cap}<table class="data"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{rows}</tbody></table>{link}</div>")
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def pyramid(ax, frame: pd.DataFrame, value: str = "population", title: str | None = None,
+            share: bool = False, outline: pd.DataFrame | None = None, outline_label: str | None = None):
+    """An age pyramid: men to the left, women to the right, by single year of age.
+
+    ``frame`` has columns ``sex, age, <value>``. With ``share=True`` each bar is the share of the total,
+    so municipalities of different size compare. ``outline`` (same shape) is drawn as a line, e.g. the
+    county or a later year.
+    """
+    def prepared(data: pd.DataFrame) -> pd.DataFrame:
+        wide = data.pivot_table(index="age", columns="sex", values=value, aggfunc="sum").sort_index()
+        return wide / wide.to_numpy().sum() if share else wide
+
+    wide = prepared(frame)
+    ages = wide.index.to_numpy()
+    ax.barh(ages, -wide["male"], height=1.0, color=PALETTE["male"], label="Män", linewidth=0)
+    ax.barh(ages, wide["female"], height=1.0, color=PALETTE["female"], label="Kvinnor", linewidth=0)
+    if outline is not None:
+        other = prepared(outline)
+        ax.step(-other["male"], other.index, where="mid", color="black", linewidth=0.8,
+                label=outline_label)
+        ax.step(other["female"], other.index, where="mid", color="black", linewidth=0.8)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda x, _p: fmt_percent(abs(x), 1) if share else fmt_number(abs(x))))
+    ax.set_ylabel("Ålder")
+    ax.set_ylim(-0.5, ages.max() + 0.5)
+    ax.axvline(0, color="black", linewidth=0.5)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def fan(ax, frame: pd.DataFrame, x: str = "year", median: str = "q50",
+        bands: Sequence[tuple[str, str, str]] = (("q025", "q975", "95 %"), ("q10", "q90", "80 %")),
+        color: str | None = None, label: str | None = None):
+    """A fan chart: shaded prediction intervals (outer to inner) and the median line."""
+    color = color or PALETTE["focus"]
+    for (low, high, name), alpha in zip(bands, (0.18, 0.32, 0.45)):
+        ax.fill_between(frame[x], frame[low], frame[high], color=color, alpha=alpha, linewidth=0,
+                        label=f"{name}-intervall")
+    ax.plot(frame[x], frame[median], color=color, linewidth=1.8, label=label or "Median")
+    return ax
