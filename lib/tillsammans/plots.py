@@ -81,12 +81,12 @@ def swedish_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) 
         target.set_major_formatter(FuncFormatter(_format))
 
 
-def year_axis(ax, axis: str = "x") -> None:
-    """Years without thousands separators (``2040``, not ``2 040``)."""
+def year_axis(ax, axis: str = "x", max_ticks: int = 8) -> None:
+    """Years without thousands separators (``2040``, not ``2 040``), at most ``max_ticks`` ticks."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_locator(MaxNLocator(nbins=max_ticks, integer=True))
     target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(round(x))}"))
 
 
@@ -266,7 +266,7 @@ def pyramid(ax, frame: pd.DataFrame, value: str = "population", title: str | Non
     from matplotlib.ticker import FuncFormatter
 
     ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda x, _p: fmt_percent(abs(x), 1) if share else fmt_number(abs(x))))
+        lambda x, _p: fmt_percent(abs(x), 2) if share else fmt_number(abs(x))))
     ax.set_ylabel("Ålder")
     ax.set_ylim(-0.5, ages.max() + 0.5)
     ax.axvline(0, color="black", linewidth=0.5)
@@ -286,3 +286,77 @@ def fan(ax, frame: pd.DataFrame, x: str = "year", median: str = "q50",
                         label=f"{name}-intervall")
     ax.plot(frame[x], frame[median], color=color, linewidth=1.8, label=label or "Median")
     return ax
+
+
+# -- report header --------------------------------------------------------------------------------
+
+
+def data_vintage(manifest: dict) -> str:
+    """One line on the data's age: the years each source covers and when the files were retrieved."""
+    tables = manifest.get("tables", {})
+
+    def span(name: str) -> str:
+        years = tables.get(name, {}).get("years")
+        return f"{years[0]}–{years[1]}" if years else "–"
+
+    origin = manifest.get("origin", {})
+    how = "offline-spegel" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
+    return (f"Kolada {span('kolada_values')}; SCB befolkning per kommun {span('population_municipality_total')}, "
+            f"ettårsklasser {span('population_municipality_age_sex')}; hämtad {origin.get('retrieved', '–')} "
+            f"({how}); byggd {manifest.get('built', '–')}")
+
+
+def header(title: str, subject: str, parameters: dict, manifest: dict, date: str | None = None):
+    """The report's header: title, subject (municipality or network), date, parameters and data vintage."""
+    import datetime as dt
+
+    from IPython.display import HTML
+
+    date = date or dt.date.today().isoformat()
+    params = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_param_text(v))}</td></tr>"
+        for k, v in parameters.items()
+    )
+    return HTML(
+        f'<header class="report-header"><h1>{html.escape(title)}</h1>'
+        f'<p class="subject">{html.escape(subject)}</p>'
+        f'<p class="meta">Rapporten skapad {html.escape(date)}. Data: {html.escape(data_vintage(manifest))}.</p>'
+        f'<details class="parameters"><summary>Parametrar</summary><table>{params}</table></details></header>'
+    )
+
+
+def _param_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return fmt_number(value, 3).rstrip("0").rstrip(",")
+    return str(value)
+
+
+def key_numbers(numbers: dict[str, str], note: str | None = None):
+    """The key numbers first: a row of labelled figures (already formatted) at the top of a report."""
+    from IPython.display import HTML
+
+    items = "".join(f'<div class="key"><span class="value">{html.escape(v)}</span>'
+                    f'<span class="label">{html.escape(k)}</span></div>' for k, v in numbers.items())
+    foot = f'<p class="key-note">{html.escape(note)}</p>' if note else ""
+    return HTML(f'<div class="key-numbers">{items}</div>{foot}')
+
+
+#: Mime type under which a notebook records its key figures for the index page (not shown in the HTML).
+KEYS_MIME = "application/vnd.tillsammans.keys+json"
+
+
+def record_keys(**figures) -> None:
+    """Record a report's key figures (plain numbers) for ``reports/index.html``.
+
+    Recognised names: ``year, population, share_20_64, dependency_ratio, share_80plus`` (observed),
+    ``end_year, share_20_64_end, dependency_ratio_end`` (projection), ``recruitment_need, gap,
+    gap_per_1000`` (workforce). The runner reads them from the executed notebook.
+    """
+    from IPython.display import display
+
+    clean = {k: (None if v is None or pd.isna(v) else (int(v) if isinstance(v, (int, np.integer)) else
+                                                       float(v) if isinstance(v, (float, np.floating)) else v))
+             for k, v in figures.items()}
+    display({KEYS_MIME: clean}, raw=True)

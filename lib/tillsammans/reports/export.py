@@ -1,0 +1,68 @@
+"""HTML export of an executed notebook: no code, self-contained, a table of contents, Swedish chrome.
+
+nbconvert's default templates load require.js, MathJax and mermaid from a CDN and the lab template
+replaces our alt texts; our template (``templates/tillsammans``) extends the classic one with a small
+inline stylesheet and no external scripts, so one file can be mailed and opened offline.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from pathlib import Path
+
+import nbformat
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+CSS = TEMPLATES / "report.css"
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def table_of_contents(body: str) -> str:
+    """An ordered list of links to the report's level-2 and level-3 headings (nbconvert sets their ids)."""
+    items = []
+    for level, anchor, inner in _HEADING.findall(body):
+        text = html.unescape(_TAGS.sub("", inner)).replace("¶", "").strip()
+        cls = ' class="sub"' if level == "3" else ""
+        items.append(f'<li{cls}><a href="#{anchor}">{html.escape(text)}</a></li>')
+    if not items:
+        return ""
+    return "<h2>Innehåll</h2><ol>" + "".join(items) + "</ol>"
+
+
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str, footer: str = "") -> str:
+    """Render an executed notebook as a self-contained HTML report without input cells."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="tillsammans",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    notebook = _without_key_records(notebook)
+    resources = {"report_title": title, "report_css": CSS.read_text(encoding="utf-8"),
+                 "report_footer": footer}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    return body.replace("<!--TOC-->", table_of_contents(body), 1)
+
+
+def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without the machine-readable key-figure outputs (they feed the index, not the reader)."""
+    from tillsammans.plots import KEYS_MIME
+
+    clean = copy.deepcopy(notebook)
+    for cell in clean.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
+    return clean
+
+
+def external_references(page: str) -> list[str]:
+    """Scripts, stylesheets and images the page would fetch from the network (should be none)."""
+    pattern = re.compile(r'<(?:script|img|link|iframe)[^>]+(?:src|href)="((?:https?:)?//[^"]+)"', re.I)
+    return pattern.findall(page)
