@@ -1,0 +1,120 @@
+"""Welfare sectors, their Swedish labels and the age groups whose numbers drive each sector's demand.
+
+Users are counted from a population frame (``year, age, population`` and optionally ``sex``/``sim``);
+demand follows the users, so only the *relative* size of the user groups matters (staff per user is held at
+today's level, see :func:`tillsammans.workforce.model.staff_need`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+#: Sector ids in report order, with Swedish labels.
+SECTORS: dict[str, str] = {
+    "forskola": "Förskola",
+    "grundskola": "Grundskola (inkl. förskoleklass och fritidshem)",
+    "gymnasieskola": "Gymnasieskola",
+    "aldreomsorg": "Äldreomsorg",
+    "funktionsstod": "Funktionsstöd (LSS, SoL)",
+    "ifo": "Individ- och familjeomsorg",
+    "halso_sjukvard": "Kommunal hälso- och sjukvård",
+    "admin_ovrigt": "Administration och övrigt",
+}
+
+#: User age groups per sector: a list of ``(first_age, last_age, weight_key)``; ``weight_key`` None means
+#: weight 1, otherwise the name of a use rate (eldercare bands have different use rates).
+USER_GROUPS: dict[str, list[tuple[int, int, str | None]]] = {
+    "forskola": [(1, 5, None)],
+    "grundskola": [(6, 15, None)],
+    "gymnasieskola": [(16, 18, None)],
+    "aldreomsorg": [(65, 79, "use_65_79"), (80, 89, "use_80_89"), (90, 100, "use_90")],
+    "funktionsstod": [(0, 100, None)],
+    "ifo": [(0, 100, None)],
+    "halso_sjukvard": [(80, 100, None)],
+    "admin_ovrigt": [(0, 100, None)],
+}
+
+#: Swedish description of each sector's users, for tables.
+USER_LABELS: dict[str, str] = {
+    "forskola": "barn 1–5 år",
+    "grundskola": "barn 6–15 år",
+    "gymnasieskola": "ungdomar 16–18 år",
+    "aldreomsorg": "65–79, 80–89 och 90+ år viktade med andel med hemtjänst/särskilt boende",
+    "funktionsstod": "hela befolkningen",
+    "ifo": "hela befolkningen",
+    "halso_sjukvard": "invånare 80+ år",
+    "admin_ovrigt": "hela befolkningen",
+}
+
+
+def sector_table() -> pd.DataFrame:
+    """The sectors as a table: ``sector, Verksamhet, Brukare``."""
+    return pd.DataFrame(
+        {"sector": list(SECTORS), "Verksamhet": list(SECTORS.values()),
+         "Brukare": [USER_LABELS[s] for s in SECTORS]}
+    )
+
+
+def check_sectors(names, where: str = "") -> None:
+    """Raise ``ValueError`` if any name is not a known sector id."""
+    unknown = sorted(set(names) - set(SECTORS))
+    if unknown:
+        raise ValueError(f"{where}unknown sector(s) {unknown}; allowed: {', '.join(SECTORS)}")
+
+
+def _prepare(population: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    required = {"year", "age", "population"}
+    missing = required - set(population.columns)
+    if missing:
+        raise ValueError(f"population frame lacks column(s) {sorted(missing)}; expected year, age, population "
+                         "(optionally sex, sim)")
+    if (population["population"] < 0).any():
+        raise ValueError("population frame has negative counts")
+    keys = ["sim", "year"] if "sim" in population.columns else ["year"]
+    return population, keys
+
+
+def users(population: pd.DataFrame, use_rates: Mapping[str, float]) -> pd.DataFrame:
+    """Users of each sector per year (weighted by use rates where a sector has several age bands).
+
+    Parameters
+    ----------
+    population : DataFrame
+        ``year, age, population`` (persons; age 0..100 with 100 = 100+), optionally ``sex`` (summed over)
+        and ``sim`` (kept).
+    use_rates : mapping
+        Use rates (share of the age band using the service, 0..1) named in :data:`USER_GROUPS`:
+        ``use_65_79``, ``use_80_89``, ``use_90``.
+
+    Returns
+    -------
+    DataFrame
+        ``[sim,] year, sector, users`` (persons, or weighted persons for eldercare).
+    """
+    population, keys = _prepare(population)
+    by_age = population.groupby(keys + ["age"], as_index=False)["population"].sum()
+    frames = []
+    for sector, groups in USER_GROUPS.items():
+        parts = []
+        for first, last, key in groups:
+            weight = 1.0 if key is None else float(use_rates[key])
+            sel = by_age[(by_age["age"] >= first) & (by_age["age"] <= last)]
+            parts.append(sel.groupby(keys)["population"].sum() * weight)
+        total = sum(parts[1:], parts[0])
+        frame = total.rename("users").reset_index()
+        frame["sector"] = sector
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out[keys + ["sector", "users"]].sort_values(keys + ["sector"], kind="stable").reset_index(drop=True)
+
+
+def working_age(population: pd.DataFrame, first_age: int = 20, pension_age: int = 66) -> pd.DataFrame:
+    """Residents from ``first_age`` to ``pension_age - 1`` and the total, per year: ``[sim,] year,
+    working_age, population``."""
+    population, keys = _prepare(population)
+    by_age = population.groupby(keys + ["age"], as_index=False)["population"].sum()
+    wa = by_age[(by_age["age"] >= first_age) & (by_age["age"] < pension_age)].groupby(keys)["population"].sum()
+    tot = by_age.groupby(keys)["population"].sum()
+    return pd.DataFrame({"working_age": wa, "population": tot}).reset_index()

@@ -1,0 +1,263 @@
+"""Today's municipal staff by sector and age, from Kolada (or the municipality's own HR extract).
+
+Default split of Kolada ``n00098`` (årsarbetare totalt, kommun):
+
+* förskola = ``n11104`` (årsarbetare i förskolan, kommunal regi) — local;
+* vård och omsorg = ``n20041`` (årsarbetare inom vård och omsorg om äldre och personer med
+  funktionsnedsättning) — local; of it a share ``hsl_share`` (assumption) is kommunal hälso- och sjukvård,
+  the rest is split between äldreomsorg and funktionsstöd in proportion to the municipality's own costs
+  (``n20007`` kr/inv 65+ × invånare 65+ against ``n20001`` kr/inv × invånare);
+* the remainder (grundskola, gymnasieskola, individ- och familjeomsorg, administration och övrigt) is split
+  with *national* cost shares from Kolada (riket, same year): grundskola and gymnasieskola share the
+  pedagogical cost outside förskola in proportion to cost per pupil × inhabitants 6–15 / 16–18; IFO is its cost
+  without ekonomiskt bistånd (a transfer, not staff); the rest of the municipal cost is "övrigt". The
+  assumption is that staff per krona is the same across these four sectors.
+
+The age profile: the share of employees 55+ (``n00214`` total, ``n20214`` vård och omsorg, ``n30214`` IFO;
+the other sectors get the residual that reproduces the total) and even spreads within the age bands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tillsammans import data
+from tillsammans.municipalities import SWEDEN
+from tillsammans.workforce.assumptions import Assumptions, make_assumptions
+from tillsammans.workforce.local import AGE_BANDS, local_hr_path, read_local_hr
+from tillsammans.workforce.sectors import SECTORS
+
+#: Kolada KPIs read for the municipality.
+LOCAL_KPIS: dict[str, str] = {
+    "n00098": "Årsarbetare totalt, kommun",
+    "n11104": "Årsarbetare i förskolan, kommunal regi",
+    "n20041": "Årsarbetare inom vård och omsorg om äldre och personer med funktionsnedsättning",
+    "n20007": "Kostnad äldreomsorg, kr/inv 65+",
+    "n20001": "Kostnad äldre och funktionsnedsättning, kr/inv",
+    "n01951": "Invånare totalt",
+    "n01956": "Invånare 65–79 år",
+    "n01957": "Invånare 80+",
+    "n00214": "Anställda 55+, kommun, andel",
+    "n00219": "Anställda 55+ år, kommun, antal",
+    "n20214": "Anställda 55+ inom omsorg om äldre och personer med funktionsnedsättning, andel",
+    "n30214": "Anställda 55+ inom individ- och familjeomsorg, andel",
+    "n00090": "Sjukfrånvaro bland kommunanställda, andel",
+    "n00227": "Deltidsanställda (1–99 %) månadsavlönade, antal",
+    "n00206": "Heltidsanställda månadsavlönade, andel",
+    "n00233": "Tillsvidareanställda månadsavlönade, antal",
+    "n00239": "Nya tillsvidareanställda månadsavlönade, antal",
+    "n00914": "Förvärvsarbetande invånare 20–64 år, andel",
+    "n02203": "Sysselsatta i kommun-/regionsektor (arbetsställe), andel",
+    "n02276": "Inpendling, andel",
+    "n02279": "Utpendling, andel",
+    "n20891": "Invånare 65+ med hemtjänst eller i särskilt boende, andel",
+    "n20892": "Invånare 80+ med hemtjänst eller i särskilt boende, andel",
+}
+
+#: Kolada KPIs read for Sweden (the national cost shares).
+NATIONAL_KPIS: dict[str, str] = {
+    "n03066": "Kostnad kommunens verksamhet totalt, kr/inv",
+    "n10037": "Kostnad pedagogisk verksamhet, kr/inv",
+    "n11008": "Kostnad förskola, kr/inskrivet barn",
+    "n11102": "Inskrivna barn per årsarbetare i förskolan",
+    "n11103": "Årsarbetare i förskolan, lägeskommun",
+    "n15008": "Kostnad kommunal grundskola åk 1–9, kr/elev",
+    "n17007": "Kostnad kommunal gymnasieskola, kr/elev",
+    "n30101": "Kostnad individ- och familjeomsorg, kr/inv",
+    "n31001": "Kostnad ekonomiskt bistånd, kr/inv",
+    "n20001": "Kostnad äldre och funktionsnedsättning, kr/inv",
+    "n01951": "Invånare totalt",
+    "n01953": "Invånare 6–15 år",
+    "n01954": "Invånare 16–19 år",
+}
+
+REQUIRED_LOCAL = ("n00098", "n11104", "n20041", "n20007", "n20001", "n01951", "n01956", "n01957", "n00214")
+
+CARE = ("aldreomsorg", "funktionsstod", "halso_sjukvard")
+
+
+def model_inputs(municipality: str, year: int, processed_dir: Path | None = None) -> pd.DataFrame:
+    """The Kolada values the model reads, for the municipality and for Sweden.
+
+    Each KPI takes its value in ``year``, else the latest earlier year, else the earliest later year (the
+    year used is reported, so a report can say e.g. that commuting is from 2020).
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
+    """
+    rows = []
+    for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
+        tidy = data.kolada(list(kpis), regions=[region], processed_dir=processed_dir).dropna(subset=["value"])
+        for kpi, title in kpis.items():
+            sel = tidy[tidy["kpi"] == kpi]
+            before = sel[sel["year"] <= year]
+            pick = before.iloc[-1] if len(before) else (sel.iloc[0] if len(sel) else None)
+            rows.append({"region_code": region, "kpi": kpi, "title": title,
+                         "value": float(pick["value"]) if pick is not None else np.nan,
+                         "year": int(pick["year"]) if pick is not None else pd.NA})
+    return pd.DataFrame(rows)
+
+
+def _values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
+    sel = inputs[inputs["region_code"] == region]
+    return dict(zip(sel["kpi"], sel["value"]))
+
+
+def national_shares(inputs: pd.DataFrame) -> pd.Series:
+    """National cost shares used to split the staff outside förskola and vård och omsorg.
+
+    Returns
+    -------
+    Series
+        Shares (sum 1) for ``grundskola, gymnasieskola, ifo, admin_ovrigt``. Source: Kolada, riket.
+    """
+    v = _values(inputs, SWEDEN)
+    missing = [k for k in NATIONAL_KPIS if not np.isfinite(v.get(k, np.nan))]
+    if missing:
+        raise ValueError(f"Kolada national values missing for {missing}; rebuild data/processed (make data)")
+    inv = v["n01951"]
+    preschool = v["n11008"] * v["n11102"] * v["n11103"] / inv  # kr/inv: cost per child × children
+    rest_ped = v["n10037"] - preschool
+    school = v["n15008"] * v["n01953"]
+    upper = v["n17007"] * v["n01954"] * 3 / 4  # 16–18 of the 16–19 band
+    weights = pd.Series({
+        "grundskola": rest_ped * school / (school + upper),
+        "gymnasieskola": rest_ped * upper / (school + upper),
+        "ifo": v["n30101"] - v["n31001"],
+        "admin_ovrigt": v["n03066"] - v["n10037"] - v["n20001"] - v["n30101"],
+    })
+    if (weights <= 0).any():
+        raise ValueError(f"national cost shares are not all positive: {weights.to_dict()}")
+    return weights / weights.sum()
+
+
+def _default_staff(municipality: str, inputs: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    v = _values(inputs, municipality)
+    missing = [k for k in REQUIRED_LOCAL if not np.isfinite(v.get(k, np.nan))]
+    if missing:
+        raise ValueError(f"municipality {municipality}: Kolada has no value for {missing} "
+                         f"({', '.join(LOCAL_KPIS[k] for k in missing)}); supply a local HR extract at "
+                         f"{local_hr_path(municipality)}")
+    total, preschool, care = v["n00098"], v["n11104"], v["n20041"]
+    elder_cost = v["n20007"] * (v["n01956"] + v["n01957"])
+    care_cost = v["n20001"] * v["n01951"]
+    elder_share = float(np.clip(elder_cost / care_cost, 0, 1)) if care_cost > 0 else 0.8
+    rest = total - preschool - care
+    if rest < 0:
+        raise ValueError(f"municipality {municipality}: förskola ({preschool:.0f}) + vård och omsorg "
+                         f"({care:.0f}) exceed all årsarbetare ({total:.0f}) in Kolada")
+    shares = national_shares(inputs)
+    src_rest = ("Kolada n00098 − n11104 − n20041, fördelat med rikets kostnadsandelar (Kolada riket: n10037, "
+                "n11008, n15008, n17007, n30101, n31001, n03066)")
+    staff = {
+        "forskola": (preschool, "Kolada n11104"),
+        "grundskola": (rest * shares["grundskola"], src_rest),
+        "gymnasieskola": (rest * shares["gymnasieskola"], src_rest),
+        "aldreomsorg": (care * (1 - a.hsl_share) * elder_share,
+                        "Kolada n20041 × (1 − andel HSL) × kostnadsandel äldreomsorg (n20007, n20001)"),
+        "funktionsstod": (care * (1 - a.hsl_share) * (1 - elder_share),
+                          "Kolada n20041 × (1 − andel HSL) × kostnadsandel funktionsstöd (n20007, n20001)"),
+        "ifo": (rest * shares["ifo"], src_rest),
+        "halso_sjukvard": (care * a.hsl_share, "Kolada n20041 × antagen andel HSL"),
+        "admin_ovrigt": (rest * shares["admin_ovrigt"], src_rest),
+    }
+    # Share 55+ by sector: local where Kolada has it, the residual that reproduces n00214 elsewhere.
+    total_55 = v["n00214"] / 100
+    care_55 = v.get("n20214", np.nan) / 100 if np.isfinite(v.get("n20214", np.nan)) else total_55
+    ifo_55 = v.get("n30214", np.nan) / 100 if np.isfinite(v.get("n30214", np.nan)) else total_55
+    known = {s: care_55 for s in CARE} | {"ifo": ifo_55}
+    known_fte = sum(staff[s][0] for s in known)
+    other_fte = total - known_fte
+    residual = (total_55 * total - sum(staff[s][0] * known[s] for s in known)) / other_fte if other_fte > 0 else total_55
+    residual = float(np.clip(residual, 0, 1))
+    rows = []
+    for sector, (fte, source) in staff.items():
+        s55 = known.get(sector, residual)
+        src55 = {"ifo": "n30214"}.get(sector, "n20214" if sector in CARE else "n00214 (residual)")
+        rows.append({"sector": sector, "age_band": "<55", "staff": fte * (1 - s55),
+                     "source": f"{source}; ålder: Kolada {src55}"})
+        rows.append({"sector": sector, "age_band": "55+", "staff": fte * s55,
+                     "source": f"{source}; ålder: Kolada {src55}"})
+    return pd.DataFrame(rows)
+
+
+def staff_today(
+    municipality: str,
+    year: int,
+    local: str | Path | None = "auto",
+    processed_dir: Path | None = None,
+    **assumptions,
+) -> pd.DataFrame:
+    """Today's staff (årsarbetare) by sector and age band.
+
+    Parameters
+    ----------
+    municipality : str
+        SCB code.
+    year : int
+        Base year (Kolada values of that year, or the nearest available, see :func:`model_inputs`).
+    local : "auto", path or None
+        ``"auto"``: use ``data/raw/local/hr_<code>.csv`` if it exists; a path: that file (must exist);
+        None: Kolada defaults only.
+    **assumptions
+        Fields of :class:`~tillsammans.workforce.assumptions.Assumptions` (``hsl_share`` is used here).
+
+    Returns
+    -------
+    DataFrame
+        ``sector, age_band, staff, source``; ``age_band`` is ``<55``/``55+`` for the defaults or the bands
+        of the HR extract. ``attrs["origin"]`` is ``"kolada"`` or ``"local"``, ``attrs["file"]`` the file.
+    """
+    a = make_assumptions(**assumptions)
+    path = None
+    if local == "auto":
+        candidate = local_hr_path(municipality)
+        path = candidate if candidate.is_file() else None
+    elif local is not None:
+        path = Path(local)
+        if not path.is_file():
+            raise FileNotFoundError(f"local HR extract {path} does not exist")
+    if path is not None:
+        frame = read_local_hr(path, municipality)
+        frame["source"] = f"Kommunens HR-underlag ({path.name})"
+        frame.attrs.update(origin="local", file=str(path))
+        return frame
+    frame = _default_staff(municipality, model_inputs(municipality, year, processed_dir), a)
+    frame.attrs.update(origin="kolada", file=None)
+    return frame
+
+
+def sector_staff(staff: pd.DataFrame) -> pd.DataFrame:
+    """Staff per sector: ``sector, Verksamhet, staff, share_55, source`` in report order."""
+    older = staff["age_band"].map(lambda b: b == "55+" or (b in AGE_BANDS and AGE_BANDS[b][0] >= 55))
+    g = staff.assign(older=staff["staff"].where(older, 0.0)).groupby("sector", sort=False)
+    out = pd.DataFrame({"staff": g["staff"].sum(), "older": g["older"].sum(), "source": g["source"].first()})
+    out = out.reindex(list(SECTORS)).fillna({"staff": 0.0, "older": 0.0, "source": ""})
+    out["share_55"] = np.where(out["staff"] > 0, out["older"] / out["staff"].where(out["staff"] > 0), 0.0)
+    out.insert(0, "Verksamhet", [SECTORS[s] for s in out.index])
+    return out.drop(columns="older").rename_axis("sector").reset_index()
+
+
+def staff_by_age(staff: pd.DataFrame, **assumptions) -> pd.DataFrame:
+    """Staff by sector and single year of age, spreading each band evenly over its ages.
+
+    Returns
+    -------
+    DataFrame
+        ``sector, age, staff`` (årsarbetare).
+    """
+    a = make_assumptions(**assumptions)
+    spans = {"<55": a.younger_staff_ages, "55+": a.older_staff_ages, **AGE_BANDS}
+    rows = []
+    for rec in staff.itertuples(index=False):
+        low, high = spans[rec.age_band]
+        ages = np.arange(low, high + 1)
+        for age in ages:
+            rows.append((rec.sector, int(age), rec.staff / len(ages)))
+    out = pd.DataFrame(rows, columns=["sector", "age", "staff"])
+    return out.groupby(["sector", "age"], as_index=False)["staff"].sum()
