@@ -1,0 +1,206 @@
+"""The catalogue of municipal functions considered for cooperation, and staff per function and municipality.
+
+Staff come from a municipality's own extract when one is supplied in ``data/raw/local/`` (schema below),
+otherwise they are *estimated* from the population with a national ratio (staff per 10 000 inhabitants).
+The ratios in :data:`CATALOGUE` are stated assumptions, not measured values: the mirror holds no staff counts
+by occupation per municipality. The official source to replace them is SKR, *Kommunal personal* (the yearly
+November statistics), table 4 "Antal anställningar, faktiska årsarbetare … efter AID-etikett"; every estimate
+is labelled ``källa = "skattning"`` so a report can say so.
+
+Local staff file
+----------------
+``data/raw/local/cooperation_staff.csv`` (UTF-8, comma-separated, header row), one row per municipality and
+function::
+
+    kommun_kod,funktion,arsarbetare
+    0319,it,4.5
+    0319,overformyndare,1
+
+* ``kommun_kod`` – SCB municipality code as text (``0319``; leading zero kept),
+* ``funktion`` – a key of :data:`CATALOGUE` (``it``, ``hr_lon``, ``ekonomi`` …),
+* ``arsarbetare`` – full-time equivalents (årsarbetare), a number ≥ 0.
+
+Rows override the estimate for that municipality and function only; the rest stay estimates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Columns of the catalogue, with their meaning.
+CATALOGUE_COLUMNS = {
+    "funktion": "key used throughout the module",
+    "namn": "Swedish name for reports",
+    "karaktar": "'stöd' (internal support), 'specialist' (specialist/myndighet) or 'volym' (citizen-facing volume)",
+    "personal_per_10k": "assumed full-time staff per 10 000 inhabitants (national ratio; an assumption)",
+    "minsta_bemanning": "competence floor: staff who must be available for the function to run at all",
+    "tackningsgrad": "share of the function's staff needed on an ordinary day to carry its workload",
+    "myndighetsutovning": "the function exercises public authority (decisions on individuals)",
+    "platsandel": "share of the work that must be done on site in the municipality (travel matters)",
+    "arendehandlaggning": "case-handling function for the Erlang-C staffing comparison",
+    "kolada_kostnad": "Kolada KPI for the function's cost, if one exists (else empty)",
+    "nyckelord": "words that identify the function in the existing-cooperations table",
+}
+
+# Assumed values are deliberately round numbers: they are placeholders to be replaced by local HR data or by
+# SKR's AID tables, and they are listed in `assumptions_table()` with that label.
+_ROWS = [
+    # funktion, namn, karaktär, per10k, floor, täckning, myndighet, platsandel, ärende, KPI, nyckelord
+    ("it", "IT", "stöd", 6.0, 2, 0.6, False, 0.2, True, "", ("it",)),
+    ("hr_lon", "HR och lön", "stöd", 6.0, 2, 0.6, False, 0.1, True, "", ("lön", "hr", "personal")),
+    ("ekonomi", "Ekonomi", "stöd", 6.0, 2, 0.6, False, 0.1, False, "", ("ekonomi",)),
+    ("upphandling", "Upphandling", "stöd", 1.5, 1, 0.6, False, 0.05, False, "", ("upphandling",)),
+    ("miljo", "Miljö- och hälsoskydd", "specialist", 2.5, 2, 0.6, True, 0.4, True, "",
+     ("miljö", "hälsoskydd", "livsmedel")),
+    ("bygglov", "Bygglov", "specialist", 2.0, 2, 0.6, True, 0.3, True, "", ("bygglov", "pbl")),
+    ("overformyndare", "Överförmyndare", "specialist", 1.0, 1, 0.6, True, 0.05, True, "u37009",
+     ("överförmyndar",)),
+    ("raddningstjanst", "Räddningstjänst", "specialist", 5.0, 5, 0.8, True, 1.0, False, "n07037",
+     ("räddningstjänst",)),
+    ("socialtjanst_specialist", "Socialtjänstens specialistfunktioner", "specialist", 2.0, 2, 0.6, True,
+     0.3, True, "n30005", ("familjerätt", "socialjour", "specialist")),
+    ("hsl_specialist", "Kommunal hälso- och sjukvård, specialister", "specialist", 1.5, 1, 0.6, False,
+     0.5, False, "", ("hälso- och sjukvård", "mas")),
+    ("kansli", "Administration och kansli", "stöd", 4.0, 2, 0.6, False, 0.2, False, "n05002",
+     ("kansli", "arkiv", "registratur", "nämndadministration")),
+]
+
+CATALOGUE = pd.DataFrame(
+    [dict(zip(CATALOGUE_COLUMNS, (*row[:10], row[10]))) for row in _ROWS]
+).set_index("funktion", drop=False)
+
+#: The file name looked for in ``data/raw/local/``.
+LOCAL_STAFF_FILE = "cooperation_staff.csv"
+LOCAL_STAFF_COLUMNS = ("kommun_kod", "funktion", "arsarbetare")
+
+
+def catalogue(functions: list[str] | None = None) -> pd.DataFrame:
+    """The function catalogue (one row per function), optionally restricted to some functions.
+
+    Raises
+    ------
+    ValueError
+        If a requested function is not in the catalogue (the message lists the allowed keys).
+    """
+    if functions is None:
+        return CATALOGUE.copy()
+    unknown = [f for f in functions if f not in CATALOGUE.index]
+    if unknown:
+        raise ValueError(f"unknown function(s) {unknown}; allowed: {', '.join(CATALOGUE.index)}")
+    return CATALOGUE.loc[list(functions)].copy()
+
+
+def read_local_staff(path: str | Path, municipalities: list[str] | None = None) -> pd.DataFrame:
+    """Read and validate a local staff file (schema in the module docstring).
+
+    Parameters
+    ----------
+    path : path
+        The CSV file.
+    municipalities : list of str, optional
+        Allowed municipality codes; by default every code the region registry knows as a municipality.
+
+    Returns
+    -------
+    DataFrame
+        ``kommun_kod, funktion, arsarbetare``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an unknown function or municipality, a non-numeric, negative or missing
+        ``arsarbetare``, or a duplicated (municipality, function) pair; the message names the file, the rule
+        and an example row.
+    """
+    path = Path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.columns = [c.strip() for c in frame.columns]
+    missing = [c for c in LOCAL_STAFF_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; required: {', '.join(LOCAL_STAFF_COLUMNS)}")
+    frame = frame[list(LOCAL_STAFF_COLUMNS)].apply(lambda s: s.str.strip())
+
+    def fail(rule: str, mask: pd.Series) -> None:
+        row = frame[mask].iloc[0]
+        line = int(mask.to_numpy().nonzero()[0][0]) + 2  # +1 header, +1 one-based
+        raise ValueError(f"{path}: {rule}; e.g. line {line}: {row.to_dict()}")
+
+    bad_fn = ~frame["funktion"].isin(CATALOGUE.index)
+    if bad_fn.any():
+        fail(f"unknown funktion (allowed: {', '.join(CATALOGUE.index)})", bad_fn)
+    if municipalities is None:
+        from tillsammans.municipalities import registry
+
+        municipalities = registry().municipalities()
+    bad_code = ~frame["kommun_kod"].isin(list(municipalities))
+    if bad_code.any():
+        fail("unknown kommun_kod (SCB municipality code as text with leading zero, e.g. 0319)", bad_code)
+    values = pd.to_numeric(frame["arsarbetare"].str.replace(",", ".", regex=False), errors="coerce")
+    if values.isna().any():
+        fail("arsarbetare must be a number", values.isna())
+    if (values < 0).any():
+        fail("arsarbetare must not be negative", values < 0)
+    if not np.isfinite(values).all():
+        fail("arsarbetare must be finite", ~np.isfinite(values))
+    dupes = frame.duplicated(["kommun_kod", "funktion"], keep=False)
+    if dupes.any():
+        fail("duplicate (kommun_kod, funktion) pair", dupes)
+    frame["arsarbetare"] = values.astype(float)
+    return frame.reset_index(drop=True)
+
+
+def staff_by_function(
+    population: pd.Series,
+    functions: list[str] | None = None,
+    local: pd.DataFrame | str | Path | None = "auto",
+) -> pd.DataFrame:
+    """Staff (full-time equivalents) per municipality and function: local data where given, else estimates.
+
+    Parameters
+    ----------
+    population : Series
+        Inhabitants indexed by municipality code (e.g. Kolada ``n01951`` for one year).
+    functions : list of str, optional
+        Catalogue keys; all when omitted.
+    local : DataFrame, path, None or "auto"
+        A validated local staff table (see :func:`read_local_staff`), a path to one, ``None`` for estimates
+        only, or ``"auto"`` to use ``data/raw/local/cooperation_staff.csv`` when it exists.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: ``kommun_kod, funktion, invanare, arsarbetare, personer, kalla`` where ``personer`` is the
+        head count used by the binomial model (årsarbetare rounded, at least 1) and ``kalla`` is
+        ``"lokal"`` or ``"skattning"``.
+    """
+    cat = catalogue(functions)
+    if population.isna().any() or (population <= 0).any():
+        bad = population[population.isna() | (population <= 0)]
+        raise ValueError(f"population must be positive for every municipality; got {bad.to_dict()}")
+    rows = [
+        {"kommun_kod": str(code), "funktion": fn, "invanare": float(pop),
+         "arsarbetare": float(pop) / 10_000 * cat.at[fn, "personal_per_10k"], "kalla": "skattning"}
+        for code, pop in population.items() for fn in cat.index
+    ]
+    frame = pd.DataFrame(rows)
+    if isinstance(local, str) and local == "auto":
+        from tillsammans.paths import local_dir
+
+        candidate = local_dir() / LOCAL_STAFF_FILE
+        local = candidate if candidate.exists() else None
+    if local is not None:
+        if not isinstance(local, pd.DataFrame):
+            local = read_local_staff(local)
+        key = ["kommun_kod", "funktion"]
+        merged = frame.merge(local.rename(columns={"arsarbetare": "_lokal"}), on=key, how="left")
+        has = merged["_lokal"].notna()
+        merged.loc[has, "arsarbetare"] = merged.loc[has, "_lokal"]
+        merged.loc[has, "kalla"] = "lokal"
+        frame = merged.drop(columns="_lokal")
+    # The binomial model counts people; a 0.6 FTE post is still one person who can be absent.
+    heads = np.maximum(1, np.floor(frame["arsarbetare"] + 0.5))
+    frame["personer"] = np.where(frame["arsarbetare"] > 0, heads, 0).astype(int)
+    return frame[["kommun_kod", "funktion", "invanare", "arsarbetare", "personer", "kalla"]]

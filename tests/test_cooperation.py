@@ -1,0 +1,245 @@
+"""Unit tests of the cooperation model: Erlang C against published values, pooling properties, bad input.
+
+Synthetic inputs here are built by the tests and labelled as such; the real-data checks are in
+``test_cooperation_data.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tillsammans.cooperation import functions, legal, queueing, ranking, vulnerability
+
+# -- Erlang B / C -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("servers", "load"),
+    # The classic Erlang B table (grade of service 1 %, and 2 % for 10 trunks), as printed in telephone
+    # traffic engineering handbooks, e.g. ITU-T "Teletraffic Engineering Handbook" (Iversen), Erlang B tables:
+    # 5 trunks → 1.36 E, 10 → 4.46 E (1 %), 10 → 5.08 E (2 %), 20 → 12.03 E.
+    [(5, 1.36), (10, 4.46), (20, 12.03)],
+)
+def test_erlang_b_matches_published_one_percent_table(servers, load):
+    assert queueing.erlang_b(servers, load) == pytest.approx(0.01, abs=2e-4)
+
+
+def test_erlang_b_two_percent_table_value():
+    assert queueing.erlang_b(10, 5.08) == pytest.approx(0.02, abs=2e-4)
+
+
+def test_erlang_c_call_centre_example_against_direct_formula():
+    # The textbook call-centre example (e.g. the step-by-step "Erlang-C formula" pages for call centres):
+    # 360 calls per half hour, mean handling time 240 s → A = 48 erlang, 55 agents, answer target 15 s.
+    load = 360 / 1800 * 240
+    assert load == pytest.approx(48.0)
+    direct_num = load**55 / math.factorial(55) * 55 / (55 - load)
+    direct = direct_num / (sum(load**k / math.factorial(k) for k in range(55)) + direct_num)
+    assert queueing.erlang_c(55, load) == pytest.approx(direct, rel=1e-12)
+    assert queueing.erlang_c(55, load) == pytest.approx(0.2387, abs=1e-4)
+    # Service level within 15 s and mean wait (ASA = C·h/(c−A)).
+    assert queueing.service_level(55, load, 15 / 240) == pytest.approx(0.8459, abs=1e-4)
+    assert queueing.erlang_c(55, load) * 240 / (55 - load) == pytest.approx(8.18, abs=0.01)
+
+
+def test_erlang_c_single_server_is_utilisation():
+    # M/M/1: the probability of waiting equals the utilisation ρ.
+    for rho in (0.1, 0.5, 0.9):
+        assert queueing.erlang_c(1, rho) == pytest.approx(rho)
+
+
+def test_erlang_c_overloaded_and_empty():
+    assert queueing.erlang_c(3, 3.0) == 1.0
+    assert queueing.erlang_c(3, 0.0) == 0.0
+    assert queueing.staff_for_service_level(0.0) == 0
+
+
+def test_staff_for_service_level_is_minimal():
+    load, target, wait = 7.3, 0.9, 0.25
+    c = queueing.staff_for_service_level(load, target, wait)
+    assert queueing.service_level(c, load, wait) >= target
+    assert queueing.service_level(c - 1, load, wait) < target
+
+
+def test_sqrt_staffing():
+    assert queueing.sqrt_staffing(16, beta=1) == 20
+    assert queueing.sqrt_staffing(0) == 0
+
+
+@pytest.mark.parametrize("target", [0.7, 0.8, 0.9, 0.95])
+@pytest.mark.parametrize("wait", [0.1, 0.5, 1.0])
+def test_pooled_erlang_staff_never_exceeds_standalone(target, wait):
+    grid = [0.05, 0.3, 0.8, 1.7, 3.2, 6.5, 12.0]
+    for loads in itertools.combinations_with_replacement(grid, 3):
+        alone = sum(queueing.staff_for_service_level(a, target, wait) for a in loads)
+        pooled = queueing.staff_for_service_level(sum(loads), target, wait)
+        assert pooled <= alone, (loads, target, wait)
+
+
+def test_service_target_validation():
+    with pytest.raises(ValueError, match="service level"):
+        queueing.staff_for_service_level(2.0, target=1.2)
+    with pytest.raises(ValueError, match="load"):
+        queueing.staff_for_service_level(-1.0)
+
+
+# -- binomial vulnerability ---------------------------------------------------------------------------
+
+
+def test_shortfall_probability_known_values():
+    # One person, needed: unavailable with probability p.
+    assert vulnerability.shortfall_probability(1, 1, 0.15) == pytest.approx(0.15)
+    # Two people, both needed: 1 − 0.85².
+    assert vulnerability.shortfall_probability(2, 2, 0.15) == pytest.approx(1 - 0.85**2)
+    # Two people, one needed: both away.
+    assert vulnerability.shortfall_probability(2, 1, 0.15) == pytest.approx(0.15**2)
+    assert vulnerability.shortfall_probability(0, 1, 0.15) == 1.0
+    assert vulnerability.shortfall_probability(3, 0, 0.15) == 0.0
+
+
+def test_pooled_pmf_sums_to_one_and_matches_binomial():
+    pmf = vulnerability.pooled_available_pmf([3, 4], [0.2, 0.2])
+    assert pmf.sum() == pytest.approx(1.0)
+    from scipy import stats
+
+    assert np.allclose(pmf, stats.binom.pmf(np.arange(8), 7, 0.8))
+
+
+def _synthetic(heads: list[int], probs: list[float], floor: int, cov: float):
+    """Synthetic network (test data): one function, given head counts and absence rates."""
+    codes = [f"9{i:03d}" for i in range(len(heads))]
+    staff = pd.DataFrame({"kommun_kod": codes, "funktion": "x", "invanare": 1.0,
+                          "arsarbetare": [float(h) for h in heads], "personer": heads, "kalla": "syntetisk"})
+    unavail = pd.DataFrame({"kommun_kod": codes, "p": probs})
+    cat = pd.DataFrame({"minsta_bemanning": [floor], "tackningsgrad": [cov]}, index=["x"])
+    return staff, unavail, cat, codes
+
+
+@pytest.mark.parametrize("floor", [1, 2, 3])
+@pytest.mark.parametrize("cov", [0.0, 0.5, 0.8, 1.0])
+@pytest.mark.parametrize("p", [0.05, 0.15, 0.3])
+def test_pooling_never_increases_network_risk(floor, cov, p):
+    rng = np.random.default_rng(20260101)
+    for _ in range(6):
+        k = int(rng.integers(2, 8))
+        heads = [int(h) for h in rng.integers(0, 12, size=k)]
+        probs = list(np.clip(p + rng.normal(0, 0.03, size=k), 0.0, 0.9))
+        staff, unavail, cat, codes = _synthetic(heads, probs, floor, cov)
+        groups = {"x": [set(codes[:2])]}
+        _, fn = vulnerability.vulnerability(staff, unavail, cat, groups=groups)
+        row = fn.iloc[0]
+        assert row["risk_samlad"] <= row["risk_idag"] + 1e-12
+        assert row["risk_idag"] <= row["risk_nagon_egen"] + 1e-12
+        assert row["kravs_samlad"] <= row["kravs_summa"]
+
+
+def test_unavailability_validation():
+    with pytest.raises(ValueError, match="vacancy"):
+        vulnerability.unavailability(["0381"], vacancy=-0.1, sick_leave=pd.Series({"0381": 0.07}))
+    with pytest.raises(ValueError, match="below 1"):
+        vulnerability.unavailability(["0381"], vacancy=0.5, other_leave=0.5, sick_leave=pd.Series({"0381": 0.07}))
+    frame = vulnerability.unavailability(["0381"], sick_leave=pd.Series({"0381": 0.07}))
+    assert frame.at[0, "p"] == pytest.approx(0.07 + vulnerability.DEFAULT_VACANCY + vulnerability.DEFAULT_OTHER_LEAVE)
+
+
+# -- ranking weights --------------------------------------------------------------------------------
+
+
+def test_weights_normalised():
+    w = ranking.validate_weights({k: 2.0 for k in ranking.CRITERIA})
+    assert sum(w.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ({"sarbarhet": 1.0}, "missing"),
+        ({**ranking.DEFAULT_WEIGHTS, "pris": 0.1}, "unknown"),
+        ({**ranking.DEFAULT_WEIGHTS, "kostnad": -0.1}, "non-negative"),
+        ({k: 0.0 for k in ranking.CRITERIA}, "positive"),
+        ([0.2, 0.2, 0.2, 0.2, 0.2], "dict"),
+        ({**ranking.DEFAULT_WEIGHTS, "geografi": float("nan")}, "non-negative"),
+    ],
+)
+def test_bad_weights_rejected(weights, message):
+    with pytest.raises(ValueError, match=message):
+        ranking.validate_weights(weights)
+
+
+# -- local staff file ---------------------------------------------------------------------------------
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / functions.LOCAL_STAFF_FILE
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_local_staff_file_read_and_used(tmp_path):
+    path = _write(tmp_path, "kommun_kod,funktion,arsarbetare\n0319,it,4.5\n0319,overformyndare,0\n")
+    local = functions.read_local_staff(path, municipalities=["0319", "0381"])
+    staff = functions.staff_by_function(pd.Series({"0319": 9600.0, "0381": 45000.0}), local=local)
+    it = staff.set_index(["kommun_kod", "funktion"])
+    assert it.at[("0319", "it"), "arsarbetare"] == 4.5
+    assert it.at[("0319", "it"), "kalla"] == "lokal"
+    assert it.at[("0319", "overformyndare"), "personer"] == 0
+    assert it.at[("0381", "it"), "kalla"] == "skattning"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kommun_kod,funktion,arsarbetare\n0319,it,-1\n", "negative"),
+        ("kommun_kod,funktion,arsarbetare\n0319,juridik,2\n", "unknown funktion"),
+        ("kommun_kod,funktion,arsarbetare\n9999,it,2\n", "unknown kommun_kod"),
+        ("kommun_kod,funktion,arsarbetare\n0319,it,två\n", "must be a number"),
+        ("kommun_kod,funktion\n0319,it\n", "missing column"),
+        ("kommun_kod,funktion,arsarbetare\n0319,it,2\n0319,it,3\n", "duplicate"),
+    ],
+)
+def test_bad_local_staff_file(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match=message):
+        functions.read_local_staff(path, municipalities=["0319", "0381"])
+
+
+def test_unknown_function_in_catalogue():
+    with pytest.raises(ValueError, match="allowed"):
+        functions.catalogue(["it", "kök"])
+
+
+# -- legal reference tables -------------------------------------------------------------------------
+
+
+def test_reference_tables_keep_sources_and_unverified():
+    existing = legal.load_existing()
+    forms = legal.load_legal_forms()
+    assert len(existing) == 31 and len(forms) == 7
+    assert existing["source_url"].str.startswith("http").all()
+    assert forms["source_url"].str.contains("http").all()
+    assert existing.apply(lambda r: "unverified" in " ".join(r.astype(str)).lower(), axis=1).sum() > 10
+
+
+def test_existing_arrangements_for_the_network():
+    net = ["0381", "0331", "0305", "0330", "0360", "0319", "0382"]
+    cat = functions.catalogue()
+    ex = legal.existing_cooperations(net, cat, as_of="2026-01-01")
+    groups = legal.current_groups(ex)
+    # The joint IT board of Heby, Knivsta, Tierp, Älvkarleby and Östhammar (since 2019, host Tierp).
+    assert {"0331", "0330", "0360", "0319", "0382"} in groups["it"]
+    cover = legal.coverage(ex, net, cat)
+    assert cover.at["raddningstjanst", "andel_tackta"] == 1.0  # every one of the seven has an arrangement
+    table = legal.existing_table(ex)
+    assert table["Ej verifierat"].ne("–").any()
+    assert not table.drop(columns="Källa").apply(lambda c: c.astype(str).str.contains("unverified")).any().any()
+
+
+def test_legal_scores_in_unit_interval():
+    scores = legal.legal_scores(functions.catalogue())
+    assert scores.between(0, 1).all()
+    assert scores["it"] == 1.0 and scores["overformyndare"] < 1.0

@@ -1,0 +1,120 @@
+"""Cooperation analysis on the real processed data: scale regression, distances, the network run, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tillsammans import cooperation as co
+from tillsammans.cooperation import geography, scale
+from tillsammans.municipalities import NETWORK, UnknownRegionError
+
+
+@pytest.fixture(scope="module")
+def panel(processed_dir):
+    return scale.cost_panel()
+
+
+@pytest.fixture(scope="module")
+def fits(panel):
+    return scale.fit_scale_models(panel, kpis=["n03067", "n05002", "u37009"])
+
+
+def test_cost_panel_covers_all_290(panel):
+    assert len(panel) == 290
+    assert panel["invanare"].gt(0).all() and panel["landareal_km2"].gt(0).all()
+    assert panel[["andel_0_19", "andel_65_79", "andel_80"]].sum(axis=1).between(0.2, 0.7).all()
+
+
+def test_scale_elasticity_finite_with_hc3(fits):
+    table = scale.elasticity_table(fits).set_index("kpi")
+    assert table.at["n03067", "n"] == 290
+    assert np.isfinite(table[["elasticitet", "se_hc3", "ci_lag", "ci_hog"]].to_numpy()).all()
+    assert (table["se_hc3"] > 0).all()
+    assert fits["n03067"].result.cov_type == "HC3"
+    # Politics per inhabitant is the textbook fixed cost: clearly falling with size.
+    assert table.at["n05002", "ci_hog"] < 0
+
+
+def test_diagnostics_and_network_effect(fits, panel):
+    diag = scale.diagnostics_table(fits)
+    assert diag[["bp_p", "jb_p"]].apply(lambda s: s.between(0, 1)).all().all()
+    effect = scale.network_cost_effect(fits, panel, list(NETWORK)).set_index("kpi")
+    for kpi in effect.index:
+        lo, est, hi = effect.loc[kpi, ["effekt_lag", "effekt", "effekt_hog"]]
+        assert lo <= est <= hi
+
+
+@pytest.fixture(scope="module")
+def distances(processed_dir):
+    return geography.distance_matrix(geography.centroids(list(NETWORK)))
+
+
+def test_distance_matrix_symmetric_zero_diagonal(distances):
+    d = distances.to_numpy()
+    assert np.allclose(d, d.T)
+    assert np.allclose(np.diag(d), 0)
+    off = d[~np.eye(len(d), dtype=bool)]
+    assert (off > 5).all() and (off < 200).all()  # all seven lie within Uppsala county
+
+
+def test_enkoping_osthammar_distance_plausible(distances):
+    # Straight line between the area centroids; the road trip between the towns is about 100–120 km.
+    assert 80 <= distances.at["0381", "0382"] <= 110
+    assert distances.at["0360", "0319"] < distances.at["0381", "0319"]  # Tierp is next to Älvkarleby
+
+
+@pytest.mark.parametrize(
+    ("codes", "error", "message"),
+    [
+        (["0381"], ValueError, "at least 2"),
+        (["0381", "0381", "0331"], ValueError, "duplicate"),
+        (["0381", "9999"], UnknownRegionError, "unknown region"),
+    ],
+)
+def test_bad_network_rejected(processed_dir, codes, error, message):
+    with pytest.raises(error, match=message):
+        co.analyse(codes)
+
+
+def test_bad_weights_rejected_before_any_work(processed_dir):
+    with pytest.raises(ValueError, match="criteria"):
+        co.analyse(list(NETWORK), weights={"sarbarhet": 1.0, "kostnad": 1.0})
+
+
+def test_bad_local_staff_rejected(processed_dir, tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("kommun_kod,funktion,arsarbetare\n0381,it,-3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="negative"):
+        co.analyse(list(NETWORK), local_staff=str(path))
+
+
+@pytest.fixture(scope="module")
+def result(processed_dir):
+    return co.analyse(list(NETWORK), as_of="2026-01-01")
+
+
+def test_network_run(result):
+    assert result.municipalities == list(NETWORK)
+    vf = result.vulnerability_fn
+    assert (vf["risk_samlad"] <= vf["risk_idag"] + 1e-12).all()
+    assert (vf["risk_idag"] <= vf["risk_nagon_egen"] + 1e-12).all()
+    assert (result.staffing["behov_samlad"] <= result.staffing["behov_egen"]).all()
+    scores = result.ranking[list(co.CRITERIA)]
+    assert scores.apply(lambda s: s.between(0, 1)).all().all()
+    assert list(result.ranking["rang"]) == list(range(1, len(result.ranking) + 1))
+    assert result.explanation.count("**") >= 6
+    assert set(result.assumptions.columns) == {"Antagande", "Värde", "Källa"}
+    assert result.assumptions["Källa"].str.len().gt(0).all()
+    # The existing IT board lowers today's IT risk below the all-standalone figure.
+    it = vf.set_index("funktion").loc["it"]
+    assert it["risk_idag"] < it["risk_nagon_egen"]
+
+
+def test_weights_change_the_ranking(processed_dir, result):
+    only_geo = {k: (1.0 if k == "geografi" else 0.0) for k in co.CRITERIA}
+    again = co.analyse(list(NETWORK), weights=only_geo, as_of="2026-01-01")
+    top = again.ranking.iloc[0]
+    assert top["geografi"] == pytest.approx(again.ranking["geografi"].max())
+    assert isinstance(again.ranking, pd.DataFrame)
