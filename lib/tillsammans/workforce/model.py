@@ -23,6 +23,7 @@ from tillsammans.workforce.staff import (
     _values,
     model_inputs,
     national_shares,
+    read_kolada,
     sector_staff,
     staff_by_age,
     staff_today,
@@ -187,16 +188,19 @@ def retirements(staff_age: pd.DataFrame, years: Sequence[int], pension_age: int 
 
 
 def implied_turnover(municipality: str, year: int, retirement_rate: float,
-                     processed_dir: Path | None = None) -> float | None:
+                     processed_dir: Path | None = None, tidy: pd.DataFrame | None = None) -> float | None:
     """Yearly turnover (leaving for reasons other than pension) implied by Kolada, or None without data.
 
     new hires (``n00239``) ÷ permanent staff (``n00233``), averaged over the three latest years up to
     ``year``, minus the average growth of ``n00233`` over those years, minus ``retirement_rate``; floored at 0.
     """
-    wide = data.kolada_wide(["n00239", "n00233"], regions=[municipality], processed_dir=processed_dir)
-    if wide.empty:
+    if tidy is None:
+        tidy = data.kolada(["n00239", "n00233"], regions=[municipality], processed_dir=processed_dir)
+    sel = tidy[(tidy["region_code"] == municipality) & tidy["kpi"].isin(["n00239", "n00233"])]
+    if sel.empty:
         return None
-    wide = wide.droplevel(0).sort_index()
+    wide = sel.pivot_table(index="year", columns="kpi", values="value").reindex(columns=["n00239", "n00233"])
+    wide = wide.sort_index()
     growth = wide["n00233"].pct_change()
     frame = pd.DataFrame({"hires": wide["n00239"] / wide["n00233"], "growth": growth}).dropna()
     frame = frame[frame.index <= year].tail(3)
@@ -336,7 +340,8 @@ LEVERS: dict[str, str] = {
 
 def lever_effects(population: pd.DataFrame, need_total: pd.DataFrame, factors: Mapping[str, float],
                   staff_total: float, part_timers: float, sick_leave: float, base_year: int | None = None,
-                  levers: Sequence[str] | None = None, **assumptions) -> pd.DataFrame:
+                  levers: Sequence[str] | None = None, _supplies: dict | None = None,
+                  **assumptions) -> pd.DataFrame:
     """The gap per year with the chosen levers applied together.
 
     Levers (sizes from :class:`~tillsammans.workforce.assumptions.Assumptions`):
@@ -368,8 +373,13 @@ def lever_effects(population: pd.DataFrame, need_total: pd.DataFrame, factors: M
         d = min(a.sick_leave_reduction / 100, sick_leave)
         need["staff_need"] *= (1 - sick_leave) / (1 - sick_leave + d)
     pension_age = a.pension_age + (a.pension_age_increase if "pension" in chosen else 0)
-    sup = supply(population, factors, staff_total, a.first_working_age, pension_age, year0,
-                 calibration_pension_age=a.pension_age)[["year", "supply"]]
+    if _supplies is not None and pension_age in _supplies:
+        sup = _supplies[pension_age]
+    else:
+        sup = supply(population, factors, staff_total, a.first_working_age, pension_age, year0,
+                     calibration_pension_age=a.pension_age)[["year", "supply"]]
+        if _supplies is not None:
+            _supplies[pension_age] = sup
     frame = need.merge(sup, on="year")
     if "hours" in chosen:
         frame["supply"] += part_timers * a.extra_hours / a.full_time_hours * frame["staff_need"] / base_need
@@ -392,9 +402,10 @@ def levers_table(population: pd.DataFrame, need_total: pd.DataFrame, factors: Ma
     """
     year = int(need_total["year"].max()) if year is None else int(year)
     args = (population, need_total, factors, staff_total, part_timers, sick_leave, base_year)
+    cache: dict = {}
 
     def gap_in(levers):
-        frame = lever_effects(*args, levers=levers, **assumptions)
+        frame = lever_effects(*args, levers=levers, _supplies=cache, **assumptions)
         return float(frame.loc[frame["year"] == year, "gap"].iloc[0])
 
     start = gap_in([])
@@ -511,8 +522,10 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     end_year = int(population["year"].max())
     if end_year <= year0:
         raise ValueError(f"population frame must span more than one year, got {year0}–{end_year}")
-    inputs = model_inputs(municipality, year0, processed_dir)
-    staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, hsl_share=a.hsl_share)
+    tidy = read_kolada(municipality, processed_dir)
+    inputs = model_inputs(municipality, year0, processed_dir, tidy=tidy)
+    staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, inputs=inputs,
+                        hsl_share=a.hsl_share)
     sectors = sector_staff(staff)
     rates = use_rates(inputs, municipality, population, year0, use_90_ratio=a.use_90_ratio)
     need = staff_need(population, sectors, rates, a.productivity, year0)
@@ -526,7 +539,7 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     if a.turnover is not None:
         turnover, turnover_source = a.turnover, "parameter"
     else:
-        implied = implied_turnover(municipality, year0, first_rate, processed_dir)
+        implied = implied_turnover(municipality, year0, first_rate, processed_dir, tidy=tidy)
         turnover, turnover_source = ((implied, "Kolada n00239, n00233") if implied is not None
                                      else (DEFAULT_TURNOVER, "antagande (data saknas)"))
     recruitment = recruitment_need(need, retired, turnover)

@@ -79,7 +79,14 @@ REQUIRED_LOCAL = ("n00098", "n11104", "n20041", "n20007", "n20001", "n01951", "n
 CARE = ("aldreomsorg", "funktionsstod", "halso_sjukvard")
 
 
-def model_inputs(municipality: str, year: int, processed_dir: Path | None = None) -> pd.DataFrame:
+def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
+    """All Kolada values the model uses, for the municipality and Sweden, in one read (tidy)."""
+    kpis = sorted(set(LOCAL_KPIS) | set(NATIONAL_KPIS))
+    return data.kolada(kpis, regions=[municipality, SWEDEN], processed_dir=processed_dir).dropna(subset=["value"])
+
+
+def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
+                 tidy: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Kolada values the model reads, for the municipality and for Sweden.
 
     Each KPI takes its value in ``year``, else the latest earlier year, else the earliest later year (the
@@ -90,11 +97,13 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
     DataFrame
         ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
     """
+    if tidy is None:
+        tidy = read_kolada(municipality, processed_dir)
     rows = []
     for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
-        tidy = data.kolada(list(kpis), regions=[region], processed_dir=processed_dir).dropna(subset=["value"])
+        mine = tidy[tidy["region_code"] == region]
         for kpi, title in kpis.items():
-            sel = tidy[tidy["kpi"] == kpi]
+            sel = mine[mine["kpi"] == kpi]
             before = sel[sel["year"] <= year]
             pick = before.iloc[-1] if len(before) else (sel.iloc[0] if len(sel) else None)
             rows.append({"region_code": region, "kpi": kpi, "title": title,
@@ -191,6 +200,7 @@ def staff_today(
     year: int,
     local: str | Path | None = "auto",
     processed_dir: Path | None = None,
+    inputs: pd.DataFrame | None = None,
     **assumptions,
 ) -> pd.DataFrame:
     """Today's staff (årsarbetare) by sector and age band.
@@ -204,6 +214,8 @@ def staff_today(
     local : "auto", path or None
         ``"auto"``: use ``data/raw/local/hr_<code>.csv`` if it exists; a path: that file (must exist);
         None: Kolada defaults only.
+    inputs : DataFrame, optional
+        :func:`model_inputs` already read for this municipality and year.
     **assumptions
         Fields of :class:`~tillsammans.workforce.assumptions.Assumptions` (``hsl_share`` is used here).
 
@@ -227,7 +239,9 @@ def staff_today(
         frame["source"] = f"Kommunens HR-underlag ({path.name})"
         frame.attrs.update(origin="local", file=str(path))
         return frame
-    frame = _default_staff(municipality, model_inputs(municipality, year, processed_dir), a)
+    if inputs is None:
+        inputs = model_inputs(municipality, year, processed_dir)
+    frame = _default_staff(municipality, inputs, a)
     frame.attrs.update(origin="kolada", file=None)
     return frame
 
