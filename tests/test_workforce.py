@@ -141,10 +141,10 @@ def test_need_quantiles_are_ordered():
     sims = synthetic_population(old_growth=0.02, sims=list(range(20)))
     sims.loc[sims.year > 2019, "population"] *= 1 + 0.002 * sims.loc[sims.year > 2019, "sim"]
     qs = wf.need_quantiles(sims, unit_staff(), RATES)
-    cols = ["q2.5", "q10", "q50", "q90", "q97.5"]
+    cols = ["q025", "q10", "q50", "q90", "q975"]
     assert list(qs.columns) == ["year", *cols]
     assert (qs[cols].diff(axis=1).iloc[:, 1:] >= -1e-9).all().all()
-    assert qs["q97.5"].iloc[-1] > qs["q2.5"].iloc[-1]
+    assert qs["q975"].iloc[-1] > qs["q025"].iloc[-1]
 
 
 # -- the seven, real data ------------------------------------------------------------------------------

@@ -22,15 +22,18 @@ import cooperation, plots or reports.
 from tillsammans.workforce.assumptions import ASSUMPTION_NAMES, Assumptions, make_assumptions
 from tillsammans.workforce.local import AGE_BANDS, LocalDataError, local_hr_path, read_local_hr
 from tillsammans.workforce.model import (
+    COMPARE_LABELS,
     LEVERS,
     WorkforceResult,
     assumptions_table,
+    compare,
     exit_hazard,
     gap,
     implied_turnover,
     lever_effects,
     levers_table,
     need_quantiles,
+    quantile_name,
     recruitment_need,
     retirements,
     staff_need,
@@ -52,7 +55,7 @@ from tillsammans.workforce.staff import (
 )
 
 __all__ = [
-    "AGE_BANDS", "ASSUMPTION_NAMES", "Assumptions", "LEVERS", "LOCAL_KPIS", "LocalDataError", "NATIONAL_KPIS",
+    "AGE_BANDS", "ASSUMPTION_NAMES", "COMPARE_LABELS", "compare", "quantile_name", "Assumptions", "LEVERS", "LOCAL_KPIS", "LocalDataError", "NATIONAL_KPIS",
     "SECTORS", "USER_GROUPS", "WorkforceResult", "assumptions_table", "exit_hazard", "gap", "implied_turnover",
     "lever_effects", "levers_table", "local_hr_path", "make_assumptions", "model_inputs", "national_shares",
     "need_quantiles", "read_local_hr", "recruitment_need", "retirements", "sector_staff", "sector_table",

@@ -427,6 +427,12 @@ def levers_table(population: pd.DataFrame, need_total: pd.DataFrame, factors: Ma
 # -- uncertainty ----------------------------------------------------------------------------------
 
 
+def quantile_name(q: float) -> str:
+    """Column name of a quantile: 0.1 → ``q10``, 0.5 → ``q50``, 0.025 → ``q025``, 0.975 → ``q975``."""
+    per_mille = round(1000 * q)
+    return f"q{per_mille // 10:02d}" if per_mille % 10 == 0 else f"q{per_mille:03d}"
+
+
 def need_quantiles(sim_population: pd.DataFrame, sector_staff: pd.DataFrame, rates: Mapping[str, float],
                    productivity: float = 0.0, q: Sequence[float] = (0.025, 0.1, 0.5, 0.9, 0.975),
                    by_sector: bool = False, base_year: int | None = None) -> pd.DataFrame:
@@ -435,7 +441,8 @@ def need_quantiles(sim_population: pd.DataFrame, sector_staff: pd.DataFrame, rat
     Returns
     -------
     DataFrame
-        ``year [, sector], q2.5, q10, q50, q90, q97.5`` (column names ``q`` + percent, årsarbetare).
+        ``year [, sector], q025, q10, q50, q90, q975`` (årsarbetare; column names as
+        :func:`tillsammans.plots.fan` expects: per cent, with a leading 0 and no point for 2.5 and 97.5).
     """
     if "sim" not in sim_population.columns:
         raise ValueError("need_quantiles needs a population frame with a 'sim' column (simulate_population)")
@@ -443,7 +450,7 @@ def need_quantiles(sim_population: pd.DataFrame, sector_staff: pd.DataFrame, rat
     keys = ["year", "sector"] if by_sector else ["year"]
     per_sim = need.groupby(["sim", *keys], as_index=False)["staff_need"].sum()
     out = per_sim.groupby(keys)["staff_need"].quantile(list(q)).unstack()
-    out.columns = [f"q{100 * float(c):g}" for c in out.columns]
+    out.columns = [quantile_name(float(c)) for c in out.columns]
     return out.reset_index()
 
 
@@ -591,6 +598,35 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     return WorkforceResult(municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"),
                            staff.attrs.get("file"), inputs, staff, sectors, rates, turnover, turnover_source,
                            factors, need, need_total, recruitment, supplied, gapped, levers, quants, derived)
+
+
+#: Swedish column labels of :func:`compare`.
+COMPARE_LABELS: dict[str, str] = {
+    "staff_today": "Årsarbetare i dag",
+    "need_end": "Behov slutåret",
+    "cum_recruitment_need": "Rekryteringsbehov (tillväxt + pension)",
+    "cum_turnover": "Därtill personalomsättning",
+    "gap_end": "Gap slutåret",
+    "gap_per_1000_end": "Gap per 1 000 invånare",
+    "gap_share_working_age_end": "Gap, andel av arbetsför ålder",
+    "need_share_working_age_base": "Behov i dag, andel av arbetsför ålder",
+    "need_share_working_age_end": "Behov slutåret, andel av arbetsför ålder",
+}
+
+
+def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:
+    """Key figures of several municipalities side by side (the network view), one row per municipality.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, base_year, end_year`` and the :meth:`WorkforceResult.key_figures`.
+    """
+    rows = []
+    for code, result in results.items():
+        rows.append({"region_code": code, "base_year": result.base_year, "end_year": result.end_year,
+                     **result.key_figures()})
+    return pd.DataFrame(rows)
 
 
 def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> pd.DataFrame:
