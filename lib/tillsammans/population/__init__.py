@@ -1,0 +1,93 @@
+"""Population projections per municipality: cohort-component model, scenarios, uncertainty, backtests.
+
+Typical use::
+
+    from tillsammans import population as pop
+    frame = pop.project_population("0381", end_year=2040)              # year, sex, age, population
+    sims = pop.simulate_population("0381", n_sims=1000, seed=20200501)  # sim, year, sex, age, population
+    fan = pop.population_quantiles(sims, by=("year",))                 # 80 % and 95 % intervals
+    pop.dependency_ratio(frame.groupby(["year", "age"], as_index=False)["population"].sum())
+
+For many regions read the inputs once: ``inputs = pop.load_inputs()`` and pass ``inputs=inputs``.
+Sources: SCB (population, deaths, births, national projection assumptions BE0401) and Kolada (components,
+totals, age groups, SCB-model projections); see ``pop.SOURCES``.
+"""
+
+from tillsammans.population.assumptions import (
+    ASSUMPTION_NAMES,
+    Assumptions,
+    assumptions_table,
+    make_assumptions,
+)
+from tillsammans.population.backtest import (
+    backtest_counties,
+    backtest_coverage,
+    backtest_errors,
+    carry_through_check,
+    kolada_projection_comparison,
+    municipal_check,
+    municipal_check_summary,
+)
+from tillsammans.population.indicators import (
+    BROAD_AGE_GROUPS,
+    SERVICE_AGE_GROUPS,
+    age_groups,
+    dependency_ratio,
+    working_age_share,
+)
+from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
+from tillsammans.population.projection import (
+    MAX_END_YEAR,
+    prepare_region,
+    project_population,
+    projection_components,
+    region_levels,
+)
+from tillsammans.population.rates import life_table, survival_ratios
+from tillsammans.population.scenarios import SCENARIOS
+from tillsammans.population.stochastic import (
+    MAX_SIMS,
+    MIN_SIMS,
+    population_quantiles,
+    simulate_population,
+    simulate_run,
+)
+
+#: Alias: the inputs object as the design notes call it.
+NationalInputs = PopulationInputs
+
+__all__ = [
+    "ASSUMPTION_NAMES",
+    "BROAD_AGE_GROUPS",
+    "MAX_END_YEAR",
+    "MAX_SIMS",
+    "MIN_SIMS",
+    "SCENARIOS",
+    "SERVICE_AGE_GROUPS",
+    "SOURCES",
+    "Assumptions",
+    "NationalInputs",
+    "PopulationInputs",
+    "age_groups",
+    "assumptions_table",
+    "backtest_counties",
+    "backtest_coverage",
+    "backtest_errors",
+    "carry_through_check",
+    "dependency_ratio",
+    "kolada_projection_comparison",
+    "life_table",
+    "load_inputs",
+    "make_assumptions",
+    "municipal_check",
+    "municipal_check_summary",
+    "population_quantiles",
+    "prepare_region",
+    "project_population",
+    "projection_components",
+    "region_levels",
+    "simulate_population",
+    "simulate_run",
+    "survival_ratios",
+    "working_age_share",
+]

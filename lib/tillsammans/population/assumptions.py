@@ -1,0 +1,149 @@
+"""The population model's assumptions: every choice a named parameter with a default and its justification.
+
+``Assumptions`` is a frozen dataclass; each field carries a Swedish label and a source or reason in its
+metadata, so :func:`assumptions_table` can print exactly what a report's projection used. Functions of
+:mod:`tillsammans.population` accept the fields as keyword arguments (``project_population(...,
+window_years=5)``); an unknown name is an error that lists the known ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import pandas as pd
+
+
+def _a(default: Any, label: str, source: str) -> Any:
+    return field(default=default, metadata={"label": label, "source": source})
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Assumptions of the cohort-component model (defaults as used in the study's reports)."""
+
+    window_years: int = _a(
+        9, "Period för flyttnivåer, år",
+        "In- och utflyttningsnivåer är medelvärden över de senaste 9 åren med observerade flyttningar, "
+        "som i SCB:s regionala framskrivningar (Kolada n01801, n01802).")
+    pool_years: int = _a(
+        5, "Period för kommunala nivåfaktorer (födda, döda), år",
+        "Observerade ÷ förväntade födda och döda summeras över 5 år för att dämpa slumpvariation i små "
+        "kommuner (Kolada n01804, n01805).")
+    credibility_events: float = _a(
+        30.0, "Krympning mot riksnivå, händelser",
+        "Nivåfaktor = (observerade + k) ÷ (förväntade + k): med få händelser dras faktorn mot 1 (riksnivån). "
+        "k = 30 motsvarar en relativ slumpvariation på ca 18 % (1/√30).")
+    mortality_clamp: tuple[float, float] = _a(
+        (0.75, 1.33), "Gränser för dödlighetsfaktor",
+        "Kommunal dödlighet högst ±25–33 % från riksnivån; spannet rymmer de flesta kommuners "
+        "observerade nivå och skyddar mot extremvärden i små befolkningar.")
+    fertility_clamp: tuple[float, float] = _a(
+        (0.7, 1.4), "Gränser för fruktsamhetsfaktor",
+        "Kommunal fruktsamhet högst 30–40 % från riksnivån (summerad fruktsamhet i kommunerna varierar "
+        "ungefär 1,3–2,4 barn per kvinna).")
+    mortality_anchor_years: tuple[int, int] = _a(
+        (2015, 2019), "Basår för dödstal (riket)",
+        "Medeldödstal 2015–2019 (SCB BE0101D9 ÷ BE0101A5). 2020 utesluts som basår på grund av "
+        "överdödligheten under covid-19.")
+    mortality_trend: str = _a(
+        "scb", "Dödlighetens utveckling",
+        "'scb': SCB:s antagna dödsrisker 2024–2050 (BE0401, 2024), log-linjär interpolation från basåren; "
+        "'constant': dödstalen hålls på basårens nivå.")
+    fertility_anchor_years: tuple[int, int] = _a(
+        (2011, 2015), "Basår för fruktsamhetens åldersmönster",
+        "Åldersspecifik fruktsamhet 2011–2015 ur födda efter moderns ålder (SCB BE0101E2, summerat över län) "
+        "÷ medelantal kvinnor (SCB 0000053A), de sista åren med data.")
+    calibrate_bridge: bool = _a(
+        True, "Broårens fruktsamhet kalibreras mot rikets födda",
+        "Åren mellan sista observation och SCB:s första antagandeår (2024) interpoleras linjärt och skalas så "
+        "att rikets födda stämmer med Kolada n01804 (riket) där de är observerade.")
+    sex_ratio_at_birth: float | None = _a(
+        None, "Andel pojkar bland födda",
+        "None = observerad andel pojkar bland alla födda i riket de senaste 10 åren med data (SCB BE0101E2), "
+        "ca 0,514 (1,06 pojkar per flicka).")
+    profile_years: tuple[int, int] = _a(
+        (2008, 2015), "År för flyttningarnas åldersprofiler",
+        "Åldersprofiler för in- och utflyttade skattas med residualmetoden på länens ettårsdata (SCB) och "
+        "länens in- och utflyttade (Kolada) 2008–2015, de år där båda finns, poolat över 21 län.")
+    profile_smoothing: int = _a(
+        2, "Utjämning av åldersprofiler, varv",
+        "Antal varv med ett [1, 2, 1]/4-filter över ålder (ettårsdata är brusiga).")
+    migration_variant_sd: float = _a(
+        1.0, "Hög/låg inflyttning, standardavvikelser",
+        "Scenarierna hög och låg inflyttning flyttar inflyttningsnivån ± 1 standardavvikelse av de årliga "
+        "inflyttningstalen under perioden för flyttnivåer.")
+    persistence: float = _a(
+        0.85, "Beständighet i årliga avvikelser (AR(1))",
+        "Slumpade nivåavvikelser för fruktsamhet, dödlighet och nettoflyttning följer en AR(1)-process med "
+        "årlig standardavvikelse som den observerade. 0,85 valdes så att 80- och 95-procentsintervallen i "
+        "länens backtester (21 län, startår 1995, 2000, 2005, 1–10 år) täcker 74 % resp. 95 % av utfallen "
+        "(0,9 gav 88 % resp. 96 %).")
+    observed_components: bool = _a(
+        True, "Observerade komponenter efter startåret",
+        "Åren mellan startåret och sista år med Kolada-komponenter (2020–2022) räknas fram med observerade "
+        "födda, döda, in- och utflyttade totalt; framskrivningen tar vid därefter.")
+
+    def __post_init__(self) -> None:
+        for name in ("mortality_clamp", "fertility_clamp"):
+            low, high = getattr(self, name)
+            if not (0 < low <= 1 <= high):
+                raise ValueError(f"{name} must satisfy 0 < low <= 1 <= high, got {(low, high)}")
+        for name in ("window_years", "pool_years"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and 1 <= value <= 30):
+                raise ValueError(f"{name} must be an integer in 1..30, got {value!r}")
+        if self.credibility_events < 0:
+            raise ValueError(f"credibility_events must be >= 0, got {self.credibility_events}")
+        if self.mortality_trend not in ("scb", "constant"):
+            raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
+        if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):
+            raise ValueError(f"sex_ratio_at_birth (share of boys) must be in (0.4, 0.6), got {self.sex_ratio_at_birth}")
+        if not (0 <= self.persistence <= 1):
+            raise ValueError(f"persistence must be in [0, 1], got {self.persistence}")
+        if self.migration_variant_sd < 0:
+            raise ValueError(f"migration_variant_sd must be >= 0, got {self.migration_variant_sd}")
+        if not (isinstance(self.profile_smoothing, int) and 0 <= self.profile_smoothing <= 20):
+            raise ValueError(f"profile_smoothing must be an integer in 0..20, got {self.profile_smoothing!r}")
+
+
+ASSUMPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Assumptions))
+
+
+def make_assumptions(base: Assumptions | None = None, **overrides: Any) -> Assumptions:
+    """An :class:`Assumptions` with some fields changed; unknown names raise ``ValueError``."""
+    unknown = sorted(set(overrides) - set(ASSUMPTION_NAMES))
+    if unknown:
+        raise ValueError(f"unknown assumption(s) {', '.join(unknown)}; allowed: {', '.join(ASSUMPTION_NAMES)}")
+    return replace(base or Assumptions(), **overrides)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if value is None:
+        return "från data"
+    if isinstance(value, tuple):
+        if all(isinstance(v, int) for v in value):
+            return "–".join(str(v) for v in value)
+        return "–".join(f"{v:g}".replace(".", ",") for v in value)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def assumptions_table(assumptions: Assumptions | None = None, **overrides: Any) -> pd.DataFrame:
+    """The assumptions as a table for the report.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Antagande, Värde, Källa/motivering`` (Swedish, one row per assumption).
+    """
+    a = make_assumptions(assumptions, **overrides)
+    rows = [
+        {"Antagande": f.metadata["label"], "Värde": _format(getattr(a, f.name)),
+         "Källa/motivering": f.metadata["source"]}
+        for f in fields(a)
+    ]
+    return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa/motivering"])

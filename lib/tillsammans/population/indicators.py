@@ -1,0 +1,106 @@
+"""Indicators from a tidy population frame: age groups, dependency ratio, working-age share.
+
+Every function takes a frame with ``year, age, population`` (age in completed years, 100 = 100+); every
+other column except ``population`` (``sex``, ``sim``, ``region_code``, ``scenario`` …) is kept as a grouping.
+Sum over ``sex`` first (``frame.groupby([...]).sum()``) for both sexes together.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Age groups of the municipal services (inclusive bounds): förskola 1–5, grundskola 6–15,
+#: gymnasium 16–18, working age 19–64, äldre 65–79, 80–89, 90+.
+SERVICE_AGE_GROUPS: dict[str, tuple[int, int]] = {
+    "1–5": (1, 5), "6–15": (6, 15), "16–18": (16, 18), "19–64": (19, 64), "65–79": (65, 79),
+    "80–89": (80, 89), "90+": (90, 100),
+}
+
+#: Broad age groups of the demographic indicators.
+BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {"0–19": (0, 19), "20–64": (20, 64), "65–79": (65, 79), "80+": (80, 100)}
+
+_VALUE = "population"
+
+
+def _groupings(frame: pd.DataFrame) -> list[str]:
+    missing = [c for c in ("year", "age", _VALUE) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"population frame lacks column(s) {missing}; needs year, age, population")
+    return [c for c in frame.columns if c not in ("age", _VALUE)]
+
+
+def _sum_ages(frame: pd.DataFrame, keys: list[str], lo: int, hi: int) -> pd.Series:
+    part = frame[(frame["age"] >= lo) & (frame["age"] <= hi)]
+    full = frame.groupby(keys, observed=True, sort=True)[_VALUE].sum() * 0.0
+    return full.add(part.groupby(keys, observed=True, sort=True)[_VALUE].sum(), fill_value=0.0)
+
+
+def age_groups(frame: pd.DataFrame, groups: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """Counts and shares of the population in age groups.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``year, age, population`` and any grouping columns.
+    groups : dict, optional
+        Label → (first age, last age), inclusive; default :data:`SERVICE_AGE_GROUPS`.
+
+    Returns
+    -------
+    DataFrame
+        ``*groupings, age_group, population, share`` — ``share`` is the group's part of the whole
+        population (all ages) of its grouping; ``age_group`` is an ordered categorical.
+    """
+    groups = SERVICE_AGE_GROUPS if groups is None else groups
+    for label, (lo, hi) in groups.items():
+        if not 0 <= lo <= hi <= 100:
+            raise ValueError(f"age group {label!r} has bounds {(lo, hi)}; allowed 0 <= first <= last <= 100")
+    keys = _groupings(frame)
+    total = frame.groupby(keys, observed=True, sort=True)[_VALUE].sum()
+    parts = []
+    for label, (lo, hi) in groups.items():
+        counts = _sum_ages(frame, keys, lo, hi)
+        part = counts.rename(_VALUE).reset_index()
+        part["age_group"] = label
+        part["share"] = (counts / total).to_numpy()
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["age_group"] = pd.Categorical(out["age_group"], categories=list(groups), ordered=True)
+    return out[[*keys, "age_group", _VALUE, "share"]].sort_values([*keys, "age_group"]).reset_index(drop=True)
+
+
+def dependency_ratio(frame: pd.DataFrame, young: tuple[int, int] = (0, 19), working: tuple[int, int] = (20, 64),
+                     old_from: int = 65) -> pd.DataFrame:
+    """Demographic dependency ratio (young + old) ÷ working age (default (0–19 + 65+) ÷ 20–64).
+
+    Returns
+    -------
+    DataFrame
+        ``*groupings, young, old, working_age, dependency_ratio`` (persons; the ratio as a fraction, e.g. 0.8
+        = 80 dependants per 100 of working age).
+    """
+    keys = _groupings(frame)
+    y = _sum_ages(frame, keys, *young)
+    o = _sum_ages(frame, keys, old_from, 100)
+    w = _sum_ages(frame, keys, *working)
+    out = pd.DataFrame({"young": y, "old": o, "working_age": w})
+    out["dependency_ratio"] = (out["young"] + out["old"]) / out["working_age"]
+    return out.reset_index()
+
+
+def working_age_share(frame: pd.DataFrame, lower: int = 20, upper: int = 64) -> pd.DataFrame:
+    """Share of the population aged ``lower``..``upper`` (inclusive; e.g. ``upper`` = pension age − 1).
+
+    Returns
+    -------
+    DataFrame
+        ``*groupings, working_age, population, working_age_share``.
+    """
+    if not 0 <= lower <= upper <= 100:
+        raise ValueError(f"working age {lower}–{upper} invalid; allowed 0 <= lower <= upper <= 100")
+    keys = _groupings(frame)
+    w = _sum_ages(frame, keys, lower, upper)
+    total = frame.groupby(keys, observed=True, sort=True)[_VALUE].sum()
+    out = pd.DataFrame({"working_age": w, "population": total})
+    out["working_age_share"] = out["working_age"] / out["population"]
+    return out.reset_index()

@@ -1,0 +1,175 @@
+"""Stochastic projections: level deviations drawn from observed year-to-year variation, and their quantiles.
+
+Each simulation multiplies the fertility rates and the mortality hazard by ``exp(X_t)`` and adds ``X_t``
+persons to the in-migrants (net migration shocks, spread by the in-migrants' age profile), with an
+independent AR(1) process per component, ``X_t = φ X_{t−1} + σ ε_t`` (ε standard normal; the state before the
+first projected year drawn from the stationary distribution). ``σ`` is the observed year-to-year variation over the migration window: the standard
+deviation of the yearly log deviations of births and deaths from their expected numbers, and of the yearly
+net migration (persons). ``φ`` is the assumption ``persistence``; near 1 the deviations accumulate like a
+random walk, which is what the county backtests require for honest interval coverage (levels of migration
+shift for many years, not just one). The years carried through with observed components are the same in
+every simulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tillsammans.population.inputs import PopulationInputs, load_inputs
+from tillsammans.population.projection import ProjectionRun, RegionModel, prepare_region, run_projection
+from tillsammans.population.rates import AGES, SEXES
+
+#: Allowed number of simulations (memory: about 0.8 kB per simulation and projected year).
+MIN_SIMS, MAX_SIMS = 1, 10_000
+
+DEFAULT_SEED = 20200501
+DEFAULT_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+def _check_sims(n_sims: Any, seed: Any) -> None:
+    if isinstance(n_sims, bool) or not isinstance(n_sims, (int, np.integer)) or not MIN_SIMS <= n_sims <= MAX_SIMS:
+        raise ValueError(f"n_sims={n_sims!r} outside the allowed range {MIN_SIMS}–{MAX_SIMS:,}".replace(",", " "))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def ar1_paths(rng: np.random.Generator, n_sims: int, n_years: int, sd: float, persistence: float) -> np.ndarray:
+    """AR(1) paths (n_sims, n_years) ``X_t = φ X_{t−1} + sd·ε_t`` (φ = 1: a random walk).
+
+    The state before the first year is drawn from the stationary distribution, sd/√(1−φ²) (for φ = 1: sd):
+    the current level itself is uncertain — the window mean is only an estimate of it.
+    """
+    eps = rng.standard_normal((n_sims, n_years)) * sd
+    x = np.empty_like(eps)
+    start_sd = sd / np.sqrt(1 - persistence**2) if persistence < 1 else sd
+    prev = rng.standard_normal(n_sims) * start_sd
+    for t in range(n_years):  # a loop over years only; simulations are vectorised
+        prev = persistence * prev + eps[:, t]
+        x[:, t] = prev
+    return x
+
+
+def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) -> dict[str, np.ndarray]:
+    """Level deviations for the engine: multipliers (mortality, fertility, out) and in-migrant shifts."""
+    rng = np.random.default_rng(seed)
+    phi = model.assumptions.persistence
+    v = model.variation
+    fert = np.exp(ar1_paths(rng, n_sims, n_years, v["births"], phi))
+    mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi))
+    net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
+    return {"fertility": fert, "mortality": mort, "in_shift": net}
+
+
+def simulate_run(
+    municipality: str,
+    end_year: int = 2040,
+    scenario: str = "base",
+    n_sims: int = 1000,
+    seed: int = DEFAULT_SEED,
+    jump_off: int | None = None,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> ProjectionRun:
+    """The simulations as arrays (fast path for many regions); see :func:`simulate_population`."""
+    _check_sims(n_sims, seed)
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    model = prepare_region(municipality, jump_off, end_year, scenario, inputs, **assumptions)
+    n_proj = end_year - (model.jump_off + len(model.observed_years))
+    deviations = draw_deviations(model, n_sims, n_proj, seed) if n_proj > 0 else None
+    run = run_projection(model, inputs, end_year, deviations)
+    if run.population.shape[0] != n_sims:  # nothing left to simulate: every path is the observed one
+        run.population = np.broadcast_to(run.population, (n_sims,) + run.population.shape[1:])
+    return run
+
+
+def simulate_population(
+    municipality: str,
+    end_year: int = 2040,
+    scenario: str = "base",
+    n_sims: int = 1000,
+    seed: int = DEFAULT_SEED,
+    jump_off: int | None = None,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Stochastic cohort-component projection.
+
+    Parameters
+    ----------
+    municipality, end_year, scenario, jump_off, inputs, processed_dir, **assumptions :
+        As for :func:`~tillsammans.population.project_population`.
+    n_sims : int
+        Number of simulated paths, 1..10 000.
+    seed : int
+        Seed of numpy's default generator (same seed, same paths).
+
+    Returns
+    -------
+    DataFrame
+        ``sim, year, sex, age, population`` (population float32, persons on 31 December).
+    """
+    run = simulate_run(municipality, end_year, scenario, n_sims, seed, jump_off, inputs, processed_dir,
+                       **assumptions)
+    pop = run.population
+    S, n = pop.shape[0], len(run.years)
+    cells = n * 2 * 101
+    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n * S),
+                                    categories=list(SEXES))
+    return pd.DataFrame({
+        "sim": np.repeat(np.arange(S, dtype=np.int32), cells),
+        "year": np.tile(np.repeat(run.years.astype(np.int16), 2 * 101), S),
+        "sex": sex,
+        "age": np.tile(AGES.astype(np.int16), 2 * n * S),
+        "population": pop.astype(np.float32).reshape(-1),
+    })
+
+
+def population_quantiles(
+    sim_frame: pd.DataFrame,
+    by: Sequence[str] = ("year",),
+    q: Sequence[float] = DEFAULT_QUANTILES,
+    value: str = "population",
+    wide: bool = False,
+) -> pd.DataFrame:
+    """Quantiles over simulations of a simulated quantity summed within groups.
+
+    Parameters
+    ----------
+    sim_frame : DataFrame
+        Has ``sim``, the ``by`` columns and ``value`` (e.g. from :func:`simulate_population`, or from
+        :func:`~tillsammans.population.age_groups` applied to it).
+    by : sequence of str
+        Grouping, e.g. ``("year",)`` for totals or ``("year", "age_group")``.
+    q : sequence of float
+        Quantiles in (0, 1); (0.1, 0.9) is the 80 % interval, (0.025, 0.975) the 95 % interval.
+    wide : bool
+        One column per quantile (``q0.025`` …) instead of the tidy ``quantile, <value>`` pair.
+
+    Returns
+    -------
+    DataFrame
+        ``*by, quantile, <value>`` (tidy), or ``*by, q0.025, …`` when ``wide``.
+    """
+    by = list(by)
+    missing = [c for c in ["sim", *by, value] if c not in sim_frame.columns]
+    if missing:
+        raise ValueError(f"sim_frame lacks column(s) {missing}; it has {list(sim_frame.columns)}")
+    qs = np.asarray(q, dtype=float)
+    if qs.size == 0 or not ((qs > 0) & (qs < 1)).all():
+        raise ValueError(f"quantiles must lie in (0, 1), got {list(q)}")
+    sums = sim_frame.groupby([*by, "sim"], observed=True, sort=True)[value].sum().astype(float)
+    table = sums.unstack("sim")
+    values = np.quantile(table.to_numpy(), qs, axis=1).T
+    out = pd.DataFrame(values, index=table.index, columns=[f"q{x:g}" for x in qs]).reset_index()
+    if wide:
+        return out
+    long = out.melt(id_vars=by, var_name="quantile", value_name=value)
+    long["quantile"] = long["quantile"].str[1:].astype(float)
+    return long.sort_values([*by, "quantile"]).reset_index(drop=True)

@@ -1,0 +1,164 @@
+"""The public API of tillsammans.population on the real processed data: shapes, contracts, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tillsammans import population as pop
+from tillsammans.municipalities import NETWORK, UnknownRegionError
+
+
+@pytest.fixture(scope="module")
+def inputs(processed_dir):
+    return pop.load_inputs(processed_dir)
+
+
+@pytest.fixture(scope="module")
+def enkoping(inputs):
+    return pop.project_population("0381", end_year=2040, inputs=inputs)
+
+
+def test_projection_shape_and_jump_off_is_observed(enkoping, inputs):
+    assert list(enkoping.columns) == ["year", "sex", "age", "population"]
+    assert enkoping["year"].min() == 2019 and enkoping["year"].max() == 2040
+    assert len(enkoping) == 22 * 2 * 101
+    assert enkoping["population"].dtype == float
+    assert (enkoping["population"] >= 0).all()
+    jump = enkoping[enkoping.year == 2019].pivot(index="sex", columns="age", values="population")
+    np.testing.assert_array_equal(jump.loc[["female", "male"]].to_numpy(), inputs.population("0381", 2019))
+    # 2019 total = SCB single-age sum = Kolada n01951 (45 287 inhabitants).
+    assert enkoping[enkoping.year == 2019].population.sum() == inputs.kolada_value("n01951", "0381", 2019)
+
+
+def test_carried_through_years_follow_observed_components(enkoping, inputs):
+    """2020–2022 use the observed births, deaths and migration: totals within 0.5 % of Kolada's."""
+    totals = enkoping.groupby("year").population.sum()
+    for year in (2020, 2021, 2022):
+        observed = inputs.kolada_value("n01951", "0381", year)
+        assert abs(totals[year] / observed - 1) < 0.005
+
+
+def test_names_and_counties_resolve(inputs):
+    by_name = pop.project_population("Enköping", end_year=2025, inputs=inputs)
+    by_code = pop.project_population("0381", end_year=2025, inputs=inputs)
+    pd.testing.assert_frame_equal(by_name, by_code)
+    county = pop.project_population("03", end_year=2025, inputs=inputs)
+    assert county.year.min() == 2015  # the county's latest single-age year in the mirror
+    sweden = pop.project_population("00", end_year=2025, inputs=inputs)
+    assert sweden.year.min() == 2020
+
+
+def test_scenarios_order_as_expected(inputs):
+    totals = {s: pop.project_population("0330", 2040, s, inputs=inputs).query("year == 2040").population.sum()
+              for s in pop.SCENARIOS}
+    assert totals["low_migration"] < totals["base"] < totals["high_migration"]
+    # Mortality falling (base) leaves more people alive than constant mortality.
+    assert totals["constant_mortality"] < totals["base"]
+    assert set(pop.SCENARIOS) == {"base", "high_migration", "low_migration", "zero_net_migration",
+                                  "constant_mortality"}
+
+
+def test_components_table(inputs):
+    comp = pop.projection_components("0381", 2030, inputs=inputs)
+    assert set(comp.columns) == {"year", "component", "value", "kind"}
+    assert set(comp.component) == {"births", "deaths", "in_migrants", "out_migrants", "net_migration"}
+    projected = comp[comp.kind == "projected"]
+    assert projected.year.min() == 2023 and projected.year.max() == 2030
+    assert (projected.query("component != 'net_migration'").value >= 0).all()
+
+
+def test_simulation_and_quantiles(inputs):
+    sims = pop.simulate_population("0381", end_year=2030, n_sims=50, seed=1, inputs=inputs)
+    assert list(sims.columns) == ["sim", "year", "sex", "age", "population"]
+    assert len(sims) == 50 * 12 * 202
+    again = pop.simulate_population("0381", end_year=2030, n_sims=50, seed=1, inputs=inputs)
+    pd.testing.assert_frame_equal(sims, again)  # same seed, same paths
+    q = pop.population_quantiles(sims, by=("year",))
+    assert list(q.columns) == ["year", "quantile", "population"]
+    wide = pop.population_quantiles(sims, by=("year",), wide=True).set_index("year")
+    assert (wide["q0.025"] <= wide["q0.1"]).all() and (wide["q0.9"] <= wide["q0.975"]).all()
+    # Years carried through with observed components are identical in every simulation.
+    assert wide.loc[2022, "q0.025"] == pytest.approx(wide.loc[2022, "q0.975"])
+    assert wide.loc[2030, "q0.975"] > wide.loc[2030, "q0.025"]
+    # The deterministic projection lies inside the 95 % interval.
+    det = pop.project_population("0381", 2030, inputs=inputs).groupby("year").population.sum()
+    assert wide.loc[2030, "q0.025"] < det[2030] < wide.loc[2030, "q0.975"]
+    groups = pop.age_groups(sims)
+    gq = pop.population_quantiles(groups, by=("year", "age_group"))
+    assert set(gq.age_group.astype(str)) == set(pop.SERVICE_AGE_GROUPS)
+
+
+def test_indicators(enkoping):
+    both = enkoping.groupby(["year", "age"], as_index=False)["population"].sum()
+    dep = pop.dependency_ratio(both).set_index("year")
+    y19 = both[both.year == 2019]
+    young = y19[y19.age <= 19].population.sum()
+    old = y19[y19.age >= 65].population.sum()
+    work = y19[(y19.age >= 20) & (y19.age <= 64)].population.sum()
+    assert dep.loc[2019, "dependency_ratio"] == pytest.approx((young + old) / work)
+    share = pop.working_age_share(both, lower=20, upper=64).set_index("year")
+    assert share.loc[2019, "working_age_share"] == pytest.approx(work / y19.population.sum())
+    groups = pop.age_groups(enkoping)  # by sex: sex kept as a grouping
+    assert set(groups.columns) == {"year", "sex", "age_group", "population", "share"}
+    assert list(groups.age_group.cat.categories) == ["1–5", "6–15", "16–18", "19–64", "65–79", "80–89", "90+"]
+    broad = pop.age_groups(both, pop.BROAD_AGE_GROUPS)
+    np.testing.assert_allclose(broad.groupby("year").share.sum(), 1.0)  # 0–19, 20–64, 65–79, 80+ cover all
+
+
+def test_assumptions_table():
+    table = pop.assumptions_table()
+    assert list(table.columns) == ["Antagande", "Värde", "Källa/motivering"]
+    assert len(table) == len(pop.ASSUMPTION_NAMES)
+    assert table["Källa/motivering"].str.len().min() > 20
+    changed = pop.assumptions_table(window_years=5).set_index("Antagande")
+    assert changed.loc["Period för flyttnivåer, år", "Värde"] == "5"
+
+
+# --- bad input: clear errors naming the allowed range ------------------------------------------------
+
+
+def test_end_year_before_jump_off(inputs):
+    with pytest.raises(ValueError, match=r"allowed range 2020–2070"):
+        pop.project_population("0381", end_year=2010, inputs=inputs)
+    with pytest.raises(ValueError, match=r"allowed range 2020–2070"):
+        pop.project_population("0381", end_year=2019, inputs=inputs)
+    with pytest.raises(ValueError, match=r"allowed range"):
+        pop.project_population("0381", end_year=2100, inputs=inputs)
+
+
+def test_jump_off_without_data(inputs):
+    with pytest.raises(ValueError, match=r"jump_off=2018.*allowed: 2019"):
+        pop.project_population("0381", jump_off=2018, inputs=inputs)
+
+
+def test_unknown_scenario_lists_allowed(inputs):
+    with pytest.raises(ValueError, match=r"unknown scenario 'hög'; allowed: base, high_migration"):
+        pop.project_population("0381", scenario="hög", inputs=inputs)
+
+
+@pytest.mark.parametrize("n_sims", [0, 10**9, -5, 2.5])
+def test_simulation_count_outside_range(inputs, n_sims):
+    with pytest.raises(ValueError, match=r"allowed range 1–10 000"):
+        pop.simulate_population("0381", n_sims=n_sims, inputs=inputs)
+
+
+def test_unknown_assumption_and_bad_values(inputs):
+    with pytest.raises(ValueError, match=r"unknown assumption\(s\) windw_years; allowed: window_years"):
+        pop.project_population("0381", windw_years=5, inputs=inputs)
+    with pytest.raises(ValueError, match=r"mortality_clamp"):
+        pop.project_population("0381", mortality_clamp=(1.2, 0.8), inputs=inputs)
+    with pytest.raises(ValueError, match=r"window_years must be an integer in 1..30"):
+        pop.project_population("0381", window_years=0, inputs=inputs)
+
+
+def test_unknown_region(inputs):
+    with pytest.raises(UnknownRegionError):
+        pop.project_population("0999", inputs=inputs)
+
+
+def test_network_municipalities_all_project(inputs):
+    for code in NETWORK:
+        frame = pop.project_population(code, 2030, inputs=inputs)
+        assert frame.population.notna().all() and (frame.population >= 0).all()
