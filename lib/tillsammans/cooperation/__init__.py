@@ -37,7 +37,13 @@ from tillsammans.cooperation import (
 )
 from tillsammans.cooperation.assumptions import assumptions_table, literature_priors
 from tillsammans.cooperation.functions import CATALOGUE, catalogue, read_local_staff, staff_by_function
-from tillsammans.cooperation.queueing import erlang_b, erlang_c, service_level, sqrt_staffing, staff_for_service_level
+from tillsammans.cooperation.queueing import (
+    erlang_b,
+    erlang_c,
+    service_level,
+    sqrt_staffing,
+    staff_for_service_level,
+)
 from tillsammans.cooperation.ranking import CRITERIA, DEFAULT_WEIGHTS, validate_weights
 
 __all__ = [
@@ -187,7 +193,8 @@ def analyse(
     table = assumptions_table(vacancy=vacancy, other_leave=other_leave, occupancy=occupancy,
                               service_target=service_target, target_wait=target_wait, circuity=circuity,
                               speed_kmh=speed_kmh, tolerable_minutes=tolerable_minutes, priors=priors,
-                              transaction_cost=transaction_cost, small_group=small_group, weights=w, catalogue=cat)
+                              transaction_cost=transaction_cost, small_group=small_group,
+                              cost_years=cost_years, weights=w, catalogue=cat)
     params = {"municipalities": codes, "weights": w, "vacancy": vacancy, "other_leave": other_leave,
               "occupancy": occupancy, "service_target": service_target, "target_wait": target_wait,
               "cost_years": list(cost_years), "population_year": pop_year}

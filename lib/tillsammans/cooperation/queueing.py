@@ -91,7 +91,7 @@ def sqrt_staffing(load: float, beta: float = 1.0) -> int:
     """Square-root staffing ``ceil(A + β·√A)``; β ≈ 0.5–2 depending on the service target."""
     if load < 0:
         raise ValueError(f"load must be non-negative, got {load}")
-    return int(math.ceil(round(load + beta * math.sqrt(load), 9)))
+    return math.ceil(round(load + beta * math.sqrt(load), 9))
 
 
 def staffing_comparison(

@@ -54,7 +54,9 @@ def validate_weights(weights: Mapping[str, float]) -> dict[str, float]:
         Missing or unknown criteria, negative or non-finite weights, or all weights zero.
     """
     if not isinstance(weights, Mapping):
-        raise ValueError(f"weights must be a dict with keys {list(CRITERIA)}, got {type(weights).__name__}")
+        # ValueError, not TypeError: a notebook parameter of the wrong shape is bad input like any other.
+        raise ValueError(  # noqa: TRY004
+            f"weights must be a dict with keys {list(CRITERIA)}, got {type(weights).__name__}")
     missing = [k for k in CRITERIA if k not in weights]
     unknown = [k for k in weights if k not in CRITERIA]
     if missing or unknown:

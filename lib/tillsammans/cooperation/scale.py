@@ -209,7 +209,7 @@ def network_cost_effect(
         weight = sub[kpi] * sub["invanare"]
         ratio = np.log(total / sub["invanare"])
 
-        def effect(eps: float) -> tuple[float, float]:
+        def effect(eps: float, weight=weight, ratio=ratio) -> tuple[float, float]:
             change = np.exp(eps * ratio) - 1
             return float((weight * change).sum() / weight.sum()), float((weight * change).sum())
 

@@ -1,0 +1,137 @@
+"""Drawings specific to the cooperation analysis (matplotlib only; the house style lives in ``plots``).
+
+Each function draws on axes it is given and returns nothing, so a notebook applies the house style,
+calls one of these and adds the caption. Numbers drawn as text use Swedish formats.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def _sv(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+
+
+def _polygons(geom):
+    return list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+
+
+def draw_network_map(
+    ax,
+    geoms: pd.DataFrame,
+    centres: pd.DataFrame,
+    colours: Sequence[str],
+    host: str | None = None,
+    distances: pd.DataFrame | None = None,
+    context: pd.DataFrame | None = None,
+) -> None:
+    """The network's municipalities (filled), their centres, and lines to the most central member.
+
+    Parameters
+    ----------
+    geoms : DataFrame
+        ``kommun_kod, kommun, geometry`` (shapely) for the members.
+    centres : DataFrame
+        ``kommun_kod, kommun, lon, lat``.
+    colours : list of str
+        One colour per member, in order.
+    host : str, optional
+        Code of the most central member; lines with straight-line km are drawn to it.
+    distances : DataFrame, optional
+        Straight-line km (for the line labels).
+    context : DataFrame, optional
+        Other boundaries (e.g. the rest of the county) drawn in light grey.
+    """
+    if context is not None:
+        for geom in context["geometry"]:
+            for poly in _polygons(geom):
+                ax.fill(*poly.exterior.xy, facecolor="#EEEEEE", edgecolor="white", linewidth=0.6)
+    for (code, name, geom), colour in zip(geoms.itertuples(index=False), colours):
+        for poly in _polygons(geom):
+            ax.fill(*poly.exterior.xy, facecolor=colour, alpha=0.55, edgecolor="white", linewidth=0.8)
+    pos = centres.set_index("kommun_kod")
+    if host is not None:
+        hx, hy = pos.at[host, "lon"], pos.at[host, "lat"]
+        for code, row in pos.iterrows():
+            if code == host:
+                continue
+            ax.plot([hx, row["lon"]], [hy, row["lat"]], color="#333333", linewidth=0.8, linestyle="--")
+            if distances is not None:
+                ax.text((hx + row["lon"]) / 2, (hy + row["lat"]) / 2, f"{_sv(distances.at[host, code])} km",
+                        fontsize=8, ha="center", va="center",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.scatter(pos["lon"], pos["lat"], s=18, color="black", zorder=3)
+    for code, row in pos.iterrows():
+        ax.annotate(row["kommun"], (row["lon"], row["lat"]), xytext=(4, 4), textcoords="offset points",
+                    fontsize=9, fontweight="bold" if code == host else "normal")
+    lat0 = float(pos["lat"].mean())
+    ax.set_aspect(1 / np.cos(np.radians(lat0)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def draw_vulnerability(ax, vulnerability_fn: pd.DataFrame, labels: Mapping[str, str], colours: Sequence[str]) -> None:
+    """Horizontal bars per function: risk that some member is short — each alone, today, pooled."""
+    frame = vulnerability_fn.set_index("funktion").sort_values("risk_nagon_egen")
+    y = np.arange(len(frame))
+    series = [("risk_nagon_egen", "Var och en för sig"), ("risk_idag", "Med dagens samverkan"),
+              ("risk_samlad", "Gemensam personal i nätverket")]
+    height = 0.27
+    for i, ((col, label), colour) in enumerate(zip(series, colours)):
+        ax.barh(y + (1 - i) * height, frame[col], height=height, color=colour, label=label)
+    ax.set_yticks(y)
+    ax.set_yticklabels([labels.get(f, f) for f in frame.index])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("Sannolikhet att minst en kommun har för få på plats en given arbetsdag")
+    ax.legend(loc="lower right")
+
+
+def draw_elasticities(ax, elasticities: pd.DataFrame, colour: str, highlight: str) -> None:
+    """Forest plot: each KPI's population elasticity with its 95 % interval (HC3); zero line dashed."""
+    frame = elasticities.sort_values("elasticitet").reset_index(drop=True)
+    y = np.arange(len(frame))
+    signif = (frame["ci_hog"] < 0) | (frame["ci_lag"] > 0)
+    for i, row in frame.iterrows():
+        c = highlight if signif[i] else colour
+        ax.plot([row["ci_lag"], row["ci_hog"]], [i, i], color=c, linewidth=2)
+        ax.plot(row["elasticitet"], i, "o", color=c)
+    ax.axvline(0, color="#333333", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{n} ({u})" for n, u in zip(frame["namn"], frame["enhet"])])
+    ax.set_xlabel("Elasticitet: procent förändring i kostnad per enhet när invånarantalet ökar 1 %")
+
+
+def draw_residuals(axes, fits: Mapping, kpis: Sequence[str], labels: Mapping[str, str], colour: str) -> None:
+    """Residuals against fitted values, one panel per KPI (a diagnostic for form and outliers)."""
+    for ax, kpi in zip(np.atleast_1d(axes), kpis):
+        res = fits[kpi].result
+        ax.scatter(res.fittedvalues, res.resid, s=8, alpha=0.6, color=colour)
+        ax.axhline(0, color="#333333", linewidth=0.8)
+        ax.set_title(textwrap.fill(labels.get(kpi, kpi), 28), fontsize=9)
+        ax.set_xlabel("Anpassat värde, log(kr)")
+    np.atleast_1d(axes)[0].set_ylabel("Residual, log")
+
+
+def draw_heatmap(ax, ranked: pd.DataFrame, labels: Mapping[str, str], criteria: Mapping[str, str]) -> None:
+    """Functions (rows, best first) × criteria (columns) coloured by score 0–1, with the weighted total."""
+    cols = list(criteria)
+    values = ranked[cols + ["total"]].to_numpy(dtype=float)
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(cols) + 1))
+    ax.set_xticklabels([criteria[c] for c in cols] + ["Sammanvägt"], rotation=30, ha="right")
+    ax.set_yticks(range(len(ranked)))
+    ax.set_yticklabels([f"{int(r)}. {labels.get(f, f)}" for f, r in zip(ranked.index, ranked["rang"])])
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, _sv(values[i, j], 2), ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] > 0.6 else "black")
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="Poäng (0–1)")
