@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 #: Sector ids in report order, with Swedish labels.
@@ -76,6 +77,29 @@ def _prepare(population: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return population, keys
 
 
+def age_matrix(population: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Persons by single age as a matrix: one row per ``[sim,] year``, one column per age 0..100.
+
+    Returns
+    -------
+    (DataFrame, ndarray)
+        The row keys (``[sim,] year``) and the ``rows × 101`` matrix (sex summed over).
+    """
+    population, keys = _prepare(population)
+    age = population["age"].to_numpy().astype(np.int64)
+    if age.min() < 0 or age.max() > 100:
+        raise ValueError(f"population ages must lie in 0..100 (100 = 100+), got {age.min()}..{age.max()}")
+    year = population["year"].to_numpy().astype(np.int64)
+    combined = population["sim"].to_numpy().astype(np.int64) * 100_000 + year if "sim" in keys else year
+    # bincount on integer keys: ~20x faster than pivot_table for thousands of simulated paths
+    codes, uniques = pd.factorize(combined, sort=True)
+    matrix = np.bincount(codes * 101 + age, weights=population["population"].to_numpy().astype(float),
+                         minlength=len(uniques) * 101).reshape(len(uniques), 101)
+    index = (pd.DataFrame({"sim": uniques // 100_000, "year": uniques % 100_000}) if "sim" in keys
+             else pd.DataFrame({"year": uniques}))
+    return index, matrix
+
+
 def users(population: pd.DataFrame, use_rates: Mapping[str, float]) -> pd.DataFrame:
     """Users of each sector per year (weighted by use rates where a sector has several age bands).
 
@@ -93,28 +117,28 @@ def users(population: pd.DataFrame, use_rates: Mapping[str, float]) -> pd.DataFr
     DataFrame
         ``[sim,] year, sector, users`` (persons, or weighted persons for eldercare).
     """
-    population, keys = _prepare(population)
-    by_age = population.groupby(keys + ["age"], as_index=False)["population"].sum()
-    frames = []
-    for sector, groups in USER_GROUPS.items():
-        parts = []
+    index, matrix = age_matrix(population)
+    keys = list(index.columns)
+    ages = np.arange(101)
+    weights = np.zeros((len(ages), len(USER_GROUPS)))
+    for j, groups in enumerate(USER_GROUPS.values()):
         for first, last, key in groups:
             weight = 1.0 if key is None else float(use_rates[key])
-            sel = by_age[(by_age["age"] >= first) & (by_age["age"] <= last)]
-            parts.append(sel.groupby(keys)["population"].sum() * weight)
-        total = sum(parts[1:], parts[0])
-        frame = total.rename("users").reset_index()
-        frame["sector"] = sector
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
-    return out[keys + ["sector", "users"]].sort_values(keys + ["sector"], kind="stable").reset_index(drop=True)
+            weights[(ages >= first) & (ages <= last), j] += weight
+    # one matrix product instead of a filter per sector and band: fast for thousands of simulated paths
+    values = matrix @ weights
+    n = len(USER_GROUPS)
+    out = index.loc[index.index.repeat(n)].reset_index(drop=True)
+    out["sector"] = np.tile(list(USER_GROUPS), len(index))
+    out["users"] = values.reshape(-1)
+    return out
 
 
 def working_age(population: pd.DataFrame, first_age: int = 20, pension_age: int = 66) -> pd.DataFrame:
     """Residents from ``first_age`` to ``pension_age - 1`` and the total, per year: ``[sim,] year,
     working_age, population``."""
-    population, keys = _prepare(population)
-    by_age = population.groupby(keys + ["age"], as_index=False)["population"].sum()
-    wa = by_age[(by_age["age"] >= first_age) & (by_age["age"] < pension_age)].groupby(keys)["population"].sum()
-    tot = by_age.groupby(keys)["population"].sum()
-    return pd.DataFrame({"working_age": wa, "population": tot}).reset_index()
+    index, matrix = age_matrix(population)
+    out = index.copy()
+    out["working_age"] = matrix[:, first_age:pension_age].sum(axis=1)
+    out["population"] = matrix.sum(axis=1)
+    return out

@@ -19,12 +19,13 @@ the other sectors get the residual that reproduces the total) and even spreads w
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tillsammans import data
+from tillsammans import data, paths
 from tillsammans.municipalities import SWEDEN
 from tillsammans.workforce.assumptions import Assumptions, make_assumptions
 from tillsammans.workforce.local import AGE_BANDS, local_hr_path, read_local_hr
@@ -79,10 +80,23 @@ REQUIRED_LOCAL = ("n00098", "n11104", "n20041", "n20007", "n20001", "n01951", "n
 CARE = ("aldreomsorg", "funktionsstod", "halso_sjukvard")
 
 
-def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
-    """All Kolada values the model uses, for the municipality and Sweden, in one read (tidy)."""
+@lru_cache(maxsize=4)
+def _kolada_all(directory: str, stamp: float) -> pd.DataFrame:
     kpis = sorted(set(LOCAL_KPIS) | set(NATIONAL_KPIS))
-    return data.kolada(kpis, regions=[municipality, SWEDEN], processed_dir=processed_dir).dropna(subset=["value"])
+    return data.kolada(kpis, processed_dir=Path(directory)).dropna(subset=["value"])
+
+
+def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
+    """All Kolada values the model uses, for the municipality and Sweden (tidy).
+
+    The KPIs of all regions are read once per session and kept in memory (keyed on the processed folder and
+    its manifest's modification time, so a rebuilt data folder is read again).
+    """
+    directory = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    manifest = directory / "manifest.json"
+    stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
+    frame = _kolada_all(str(directory.resolve()), stamp)
+    return frame[frame["region_code"].isin([municipality, SWEDEN])].reset_index(drop=True)
 
 
 def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
