@@ -27,7 +27,9 @@ def _example(frame: pd.DataFrame, mask: pd.Series | np.ndarray | None = None) ->
     rows = frame if mask is None else frame[np.asarray(mask)]
     if rows.empty:
         return "(no row)"
-    return "row " + ", ".join(f"{k}={v!r}" for k, v in rows.iloc[0].items() if k != "geometry")
+    first = rows.iloc[0]
+    return "row " + ", ".join(f"{k}={v.item() if hasattr(v, 'item') else v!r}" for k, v in first.items()
+                              if k != "geometry")
 
 
 def coerce_types(frame: pd.DataFrame, table: Table, label: str) -> pd.DataFrame:

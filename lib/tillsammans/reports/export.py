@@ -43,6 +43,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, footer: str = 
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code="sv",
     )
     notebook = _without_key_records(notebook)
     resources = {"report_title": title, "report_css": CSS.read_text(encoding="utf-8"),

@@ -1,0 +1,166 @@
+"""Data checks against official totals, the manifest, and validation of bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tillsammans import data, paths
+from tillsammans.data.build import load_raw_validated
+from tillsammans.data.catalog import TABLES
+from tillsammans.data.validate import DataValidationError
+
+# -- official totals ------------------------------------------------------------------------------
+
+
+def test_sweden_2019_single_age_total(processed_dir):
+    pop = data.load_table("population_municipality_age_sex", processed_dir)
+    assert pop["population"].sum() == 10_327_589  # SCB, folkmängd 31 december 2019
+    assert pop["region_code"].nunique() == 290
+
+
+def test_enkoping_2019(processed_dir):
+    pop = data.load_table("population_municipality_age_sex", processed_dir,
+                          filters=[("region_code", "==", "0381")])
+    assert pop["population"].sum() == 45_287
+
+
+def test_single_age_equals_kolada_for_every_municipality(processed_dir):
+    pop = data.load_table("population_municipality_age_sex", processed_dir)
+    sums = pop.groupby("region_code")["population"].sum()
+    kolada = data.kolada(["n01951"], processed_dir=processed_dir)
+    k2019 = kolada[(kolada["year"] == 2019) & (kolada["region_code"].str.len() == 4)]
+    merged = k2019.set_index("region_code")["value"]
+    assert len(merged) == 290
+    pd.testing.assert_series_equal(sums.sort_index().astype(float), merged.sort_index(), check_names=False)
+
+
+def test_national_deaths_2019_and_uppsala_county_2015(processed_dir):
+    deaths = data.load_table("deaths_sweden_age_sex", processed_dir, filters=[("year", "==", 2019)])
+    assert deaths["deaths"].sum() == 88_766
+    county = data.load_table("population_county_age_sex", processed_dir,
+                             filters=[("region_code", "==", "03"), ("year", "==", 2015)])
+    assert county["population"].sum() == 354_164
+
+
+def test_codes_keep_leading_zeros(processed_dir):
+    pop = data.load_table("population_municipality_age_sex", processed_dir, columns=["region_code"])
+    assert pop["region_code"].str.len().eq(4).all()
+    assert "0114" in set(pop["region_code"])
+
+
+def test_manifest_describes_every_table(processed_dir):
+    manifest = data.read_manifest(processed_dir)
+    assert set(manifest["tables"]) == set(TABLES)
+    for name, entry in manifest["tables"].items():
+        assert {"source", "table_id", "retrieved", "rows", "sha256"} <= set(entry)
+        assert data.sha256(processed_dir / entry["file"]) == entry["sha256"], name
+        assert entry["rows"] > 0
+
+
+def test_load_verifies_hash(processed_dir, tmp_path):
+    copy = tmp_path / "processed"
+    shutil.copytree(processed_dir, copy)
+    target = copy / "regions.parquet"
+    frame = pd.read_parquet(target)
+    frame.iloc[:-1].to_parquet(target)
+    with pytest.raises(DataValidationError, match="sha256"):
+        data.load_table("regions", copy, verify=True)
+
+
+def test_unknown_table_name(processed_dir):
+    with pytest.raises(KeyError, match="known tables"):
+        data.load_table("population_of_mars", processed_dir)
+
+
+# -- validation of bad input (each rule names the file, the rule and a row) ----------------------
+
+
+@pytest.fixture
+def small_raw(tmp_path, processed_dir):
+    """A raw folder with a small, valid population table (two municipalities, 2019), built by the test."""
+    pop = data.load_table("population_municipality_age_sex", processed_dir,
+                          filters=[("region_code", "in", ["0319", "0381"])])
+    raw = tmp_path / "raw"
+    (raw / "scb").mkdir(parents=True)
+    return raw, pop
+
+
+def _write(raw: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(raw / TABLES["population_municipality_age_sex"].raw, index=False)
+
+
+def _validate(raw: Path, registry):
+    return load_raw_validated(TABLES["population_municipality_age_sex"], raw, set(registry.codes()))
+
+
+def test_valid_slice_passes(small_raw, registry):
+    raw, pop = small_raw
+    _write(raw, pop)
+    assert len(_validate(raw, registry)) == 2 * 2 * 101
+
+
+@pytest.mark.parametrize(
+    "corrupt, rule",
+    [
+        (lambda f: f.assign(region_code=f["region_code"].where(f["region_code"] != "0319", "0318")),
+         "unknown region code"),
+        (lambda f: f.iloc[1:], "incomplete sex/age grid"),
+        (lambda f: pd.concat([f, f.iloc[[0]]]), "duplicated cells"),
+        (lambda f: f.assign(population=f["population"].where(f.index != f.index[5], -3)), "negative values"),
+        (lambda f: f.assign(population=f["population"].astype(object).where(f.index != f.index[7], "12 three")),
+         "non-numeric values"),
+        (lambda f: f.drop(columns="sex"), "missing column"),
+    ],
+    ids=["unknown-code", "missing-cell", "duplicate", "negative", "non-numeric", "missing-column"],
+)
+def test_bad_input_names_file_rule_and_row(small_raw, registry, corrupt, rule):
+    raw, pop = small_raw
+    _write(raw, corrupt(pop.reset_index(drop=True)))
+    with pytest.raises(DataValidationError) as info:
+        _validate(raw, registry)
+    message = str(info.value)
+    assert rule in message
+    assert "population_municipality_age_sex.csv.gz" in message
+    assert "e.g." in message
+
+
+def test_totals_disagreeing_between_sources(processed_dir):
+    from tillsammans.data.validate import check_population_totals
+
+    pop = data.load_table("population_municipality_age_sex", processed_dir)
+    totals = data.load_table("population_municipality_total", processed_dir)
+    kolada = data.load_table("kolada_values", processed_dir, filters=[("kpi", "==", "n01951")])
+    sweden = data.load_table("population_sweden_age_sex", processed_dir, filters=[("year", "==", 2019)])
+    pop.loc[pop.index[0], "population"] += 1
+    with pytest.raises(DataValidationError, match="disagrees with"):
+        check_population_totals(pop, totals, kolada, sweden)
+
+
+def test_failed_build_leaves_processed_data_untouched(tmp_path, processed_dir):
+    """A corrupt raw file stops the build and the earlier processed files stay byte-identical."""
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.raw_dir(), raw)
+    processed = tmp_path / "processed"
+    shutil.copytree(processed_dir, processed)
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    target = raw / TABLES["deaths_county_age_sex"].raw
+    with gzip.open(target, "rb") as fh:
+        head = fh.read(20_000)
+    target.write_bytes(gzip.compress(head)[:-7])  # truncated gzip
+    with pytest.raises(DataValidationError, match="deaths_county_age_sex"):
+        data.build_processed(raw, processed)
+    after = {p.name: p.read_bytes() for p in processed.iterdir()}
+    assert after == before
+    assert json.loads((processed / "manifest.json").read_text())["tables"]
+
+
+def test_mirror_copy_refuses_incomplete_mirror(tmp_path):
+    (tmp_path / "regions.csv").write_text("region_code,name,level,county_code\n")
+    with pytest.raises(FileNotFoundError, match="lacks"):
+        data.copy_mirror(tmp_path, tmp_path / "raw")

@@ -1,0 +1,122 @@
+"""Report production end to end: papermill runs, HTML export, cache, atomicity, index, bad input."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import re
+from pathlib import Path
+
+import pytest
+
+from tillsammans import paths
+from tillsammans.reports import runner
+from tillsammans.reports.export import external_references
+from tillsammans.reports.index import write_index
+
+NB01 = paths.notebooks_dir() / "01_population.ipynb"
+
+
+def test_slug_and_folder_names():
+    assert runner.slug("Älvkarleby") == "alvkarleby"
+    assert runner.slug("Upplands Väsby") == "upplands-vasby"
+    assert runner.municipality_dir("0319", "Älvkarleby") == "0319-alvkarleby"
+
+
+def test_scope_and_unknown_parameter_is_an_error():
+    assert runner.notebook_scope(NB01) == "municipality"
+    with pytest.raises(runner.ReportError, match=r"unknown parameter\(s\) \['municiplaity'\]"):
+        runner.check_parameters(NB01, {"municiplaity": "0319"})
+
+
+def test_plan_the_seven_and_refuse_unknown_codes(registry):
+    from tillsammans.municipalities import NETWORK, UnknownRegionError
+
+    jobs = runner.plan(list(NETWORK), None, notebooks=[NB01], registry=registry)
+    assert [j.parameters["municipality"] for j in jobs] == list(NETWORK)
+    assert all(isinstance(j.parameters["municipality"], str) for j in jobs)
+    with pytest.raises(UnknownRegionError, match="0319 Älvkarleby"):
+        runner.plan(["0318"], None, notebooks=[NB01], registry=registry)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, processed_dir):
+    """01_population rendered for Älvkarleby (0319) through a process pool given from outside."""
+    from tillsammans.municipalities import registry
+
+    reports = tmp_path_factory.mktemp("reports")
+    jobs = runner.plan(["0319"], None, notebooks=[NB01], registry=registry())
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        results = runner.run_jobs(jobs, reports=reports, executor=pool, progress=False)
+    return reports, jobs, results
+
+
+@pytest.mark.notebooks
+def test_render_another_municipality(rendered):
+    reports, jobs, results = rendered
+    assert [r.status for r in results] == ["ok"], runner.summary(results)
+    page = (reports / "0319-alvkarleby" / "01_population.html").read_text(encoding="utf-8")
+    assert "Befolkningen i Älvkarleby" in page
+    assert results[0].keys["population"] > 9000  # Älvkarleby had about 9 600 inhabitants 2022
+    assert (reports / "0319-alvkarleby" / "01_population.ipynb").exists()
+
+
+@pytest.mark.notebooks
+def test_html_has_no_code_and_is_self_contained(rendered):
+    reports, _, _ = rendered
+    page = (reports / "0319-alvkarleby" / "01_population.html").read_text(encoding="utf-8")
+    assert "import matplotlib" not in page and "regions.resolve" not in page
+    assert 'class="input_area"' not in page and "jp-InputArea" not in page
+    assert external_references(page) == []
+    images = re.findall(r"<img[^>]*>", page)
+    assert len(images) >= 5
+    for img in images:
+        assert 'src="data:image/png;base64,' in img
+        alt = re.search(r'alt="([^"]+)"', img)
+        assert alt and len(alt.group(1)) > 20
+    assert re.search(r'<nav[^>]*class="toc"', page) and 'href="#Sammanfattning"' in page
+    assert '<html lang="sv">' in page
+    captions = re.findall(r'<p class="caption"[^>]*>.*?</p>', page, re.S)
+    assert len(captions) >= 5 and all("Källa:" in c for c in captions)
+    assert re.search(r"\d\u00a0\d{3}", page), "Swedish thousands separator (no-break space) expected"
+    assert "Traceback" not in page and "Warning" not in page
+
+
+@pytest.mark.notebooks
+def test_unchanged_inputs_are_cached(rendered):
+    reports, jobs, _ = rendered
+    again = runner.run_jobs(jobs, reports=reports, progress=False)
+    assert [r.status for r in again] == ["cached"]
+
+
+@pytest.mark.notebooks
+def test_bad_code_fails_with_registry_error_and_keeps_good_report(rendered):
+    reports, jobs, _ = rendered
+    good = reports / "0319-alvkarleby" / "01_population.html"
+    before = good.read_bytes()
+    bad = runner.Job(str(NB01), {"municipality": "0318"}, "0319-alvkarleby", "test")
+    result = runner.run_job(bad, str(reports), key="x")
+    assert result.status == "failed"
+    assert "UnknownRegionError" in result.error and "0319 Älvkarleby" in result.error
+    assert good.read_bytes() == before
+    assert (reports / "0319-alvkarleby" / "01_population.FAILED.ipynb").exists()
+    log = reports / "_logs" / "0319-alvkarleby--01_population.log"
+    assert "FAILED" in log.read_text(encoding="utf-8")
+    assert "FAILED 0319-alvkarleby/01_population" in runner.summary([result])
+
+
+@pytest.mark.notebooks
+def test_index_lists_rendered_reports(rendered):
+    reports, _, _ = rendered
+    index = write_index(reports)
+    page = index.read_text(encoding="utf-8")
+    assert 'href="0319-alvkarleby/01_population.html"' in page
+    assert "Älvkarleby" in page and "Försörjningskvot" in page
+    assert external_references(page) == []
+
+
+def test_cli_parameter_parsing_keeps_codes_as_strings():
+    from tillsammans.__main__ import _parse_parameters
+
+    assert _parse_parameters(["municipality=0319", "end_year=2050", "scenario=base"]) == {
+        "municipality": "0319", "end_year": 2050, "scenario": "base"}
