@@ -243,3 +243,12 @@ def test_legal_scores_in_unit_interval():
     scores = legal.legal_scores(functions.catalogue())
     assert scores.between(0, 1).all()
     assert scores["it"] == 1.0 and scores["overformyndare"] < 1.0
+
+
+def test_rank_sensitivity_synthetic():
+    # Synthetic scores (test data): function "a" dominates on every criterion, so it is first in every column.
+    scores = pd.DataFrame({k: [1.0, 0.5, 0.2] for k in ranking.CRITERIA}, index=pd.Index(["a", "b", "c"], name="funktion"))
+    table = ranking.rank_sensitivity(scores)
+    assert (table.loc["a"] == 1).all()
+    assert list(table.columns[:2]) == ["Valda vikter", "Lika vikter"]
+    assert len(table.columns) == 2 + len(ranking.CRITERIA)

@@ -157,3 +157,26 @@ def rank_functions(scores: pd.DataFrame, weights: Mapping[str, float] | None = N
     out = out.sort_values("total", ascending=False)
     out["rang"] = np.arange(1, len(out) + 1)
     return out
+
+
+def rank_sensitivity(scores: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Ranks under other weightings: the given weights, equal weights, and each criterion left out in turn.
+
+    The weights are a value judgement; a function that stays near the top in every column does so
+    regardless of how the criteria are valued.
+
+    Returns
+    -------
+    DataFrame
+        Index ``funktion`` (ordered as under the given weights); one column of ranks per weighting, named in
+        Swedish ("Valda vikter", "Lika vikter", "Utan <kriterium>").
+    """
+    base = validate_weights(DEFAULT_WEIGHTS if weights is None else weights)
+    variants = {"Valda vikter": base, "Lika vikter": dict.fromkeys(CRITERIA, 1.0)}
+    for key, label in CRITERIA.items():
+        dropped = {k: (0.0 if k == key else v) for k, v in base.items()}
+        if sum(dropped.values()) > 0:
+            variants[f"Utan {label.lower()}"] = dropped
+    columns = {name: rank_functions(scores, w)["rang"] for name, w in variants.items()}
+    out = pd.DataFrame(columns)
+    return out.sort_values("Valda vikter")
