@@ -99,7 +99,9 @@ class RateLimiter:
         with self._lock:
             while True:
                 now = self._clock()
-                while self._calls and now - self._calls[0] >= self.window:
+                # The tolerance stops a float-rounding livelock where a sleep shorter than the clock's
+                # resolution never moves it past the window's edge.
+                while self._calls and now - self._calls[0] >= self.window - 1e-9:
                     self._calls.popleft()
                 if len(self._calls) < self.max_calls:
                     self._calls.append(now)
