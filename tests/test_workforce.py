@@ -175,7 +175,7 @@ def test_network_model_runs(processed_dir, observed_2019, code):
     """Run on a SYNTHETIC path built from the observed 2019 population (ages shifted, no deaths/migration)."""
     base = observed_2019[observed_2019.region_code == code].groupby("age")["population"].sum()
     frames = []
-    for k in range(0, 11):
+    for k in range(11):
         shifted = base.shift(k).fillna(base.iloc[0])
         frames.append(pd.DataFrame({"year": 2019 + k, "age": shifted.index, "population": shifted.values}))
     pop = pd.concat(frames, ignore_index=True)
@@ -261,3 +261,31 @@ def test_bad_local_header(tmp_path):
 def test_missing_explicit_local_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         wf.staff_today("0381", 2019, local=tmp_path / "nope.csv")
+
+
+def test_bad_local_file_in_auto_location_is_never_skipped(tmp_path, monkeypatch, processed_dir):
+    """A broken data/raw/local/hr_<code>.csv stops the run instead of silently falling back to Kolada."""
+    monkeypatch.setenv("TILLSAMMANS_HOME", str(tmp_path))
+    local = tmp_path / "data" / "raw" / "local"
+    local.mkdir(parents=True)
+    write_hr(local / "hr_0381.csv", good_rows()[:-1] + ["0381,ifo,65+,-1"])
+    with pytest.raises(wf.LocalDataError, match="hr_0381.csv"):
+        wf.staff_today("0381", 2019, local="auto", processed_dir=processed_dir)
+    write_hr(local / "hr_0381.csv", good_rows())
+    assert wf.staff_today("0381", 2019, local="auto", processed_dir=processed_dir).attrs["origin"] == "local"
+
+
+def test_workforce_with_local_file(tmp_path, processed_dir):
+    pop = synthetic_population(years=range(2019, 2026), old_growth=0.02)
+    path = write_hr(tmp_path / "hr_0381.csv", good_rows())
+    result = wf.workforce("0381", pop, local=path, processed_dir=processed_dir)
+    assert result.origin == "local"
+    assert result.sectors["staff"].sum() == pytest.approx(8 * 21.0)
+    table = wf.assumptions_table(result)
+    assert table.loc[table["Antagande"] == "Personal i dag", "Källa"].str.contains("hr_0381.csv").all()
+    compared = wf.compare({"0381": result})
+    assert compared.loc[0, "staff_today"] == pytest.approx(8 * 21.0)
+
+
+def test_quantile_names():
+    assert [wf.quantile_name(q) for q in (0.025, 0.1, 0.5, 0.9, 0.975)] == ["q025", "q10", "q50", "q90", "q975"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-import pandas as pd
-
 
 def _a(default: Any, label: str, source: str) -> Any:
     return field(default=default, metadata={"label": label, "source": source})
@@ -42,7 +40,9 @@ class Assumptions:
         None, "Personalomsättning utöver pension, andel per år",
         "Från data: kommunens nya tillsvidareanställda (Kolada n00239) ÷ tillsvidareanställda (n00233), "
         "medel över de tre senaste åren, minus personalens tillväxt (n00233) och modellens pensionsavgångar; "
-        "5 % om data saknas (antagande, storleksordning enligt SKR:s personalstatistik).")
+        "5 % om data saknas (antagande). Nya tillsvidareanställda inkluderar även visstidsanställda som får "
+        "fast tjänst och byten mellan kommuner, så värdet är snarare en övre gräns; därför redovisas "
+        "omsättningen separat.")
     hsl_share: float = _a(
         0.10, "Kommunal hälso- och sjukvård, andel av årsarbetarna i vård och omsorg",
         "Antagande (ingen källa i spegeln): sjuksköterskor, arbetsterapeuter och fysioterapeuter bedöms utgöra "

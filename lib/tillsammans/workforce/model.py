@@ -175,7 +175,7 @@ def retirements(staff_age: pd.DataFrame, years: Sequence[int], pension_age: int 
     hazard = exit_hazard(pension_age, exit_age_sd, max_age=120)
     pivot = staff_age.pivot_table(index="age", columns="sector", values="staff", aggfunc="sum").fillna(0.0)
     pivot = pivot.reindex(columns=list(SECTORS), fill_value=0.0)
-    stock = pivot.reindex(range(0, 121), fill_value=0.0).to_numpy()
+    stock = pivot.reindex(range(121), fill_value=0.0).to_numpy()
     h = hazard.to_numpy()[:, None]
     rows = []
     for year in years[1:]:
@@ -578,8 +578,8 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
              f"Kolada n00098{kyear('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar")),
         "Rikets kostnadsandelar (grundskola, gymnasieskola, IFO, övrigt)": (
             " / ".join(f"{100 * shares[s]:.0f} %" for s in ("grundskola", "gymnasieskola", "ifo", "admin_ovrigt")),
-            "Kolada riket: n10037, n11008, n11102, n11103, n15008, n17007, n30101, n31001, n03066, n01953, "
-            "n01954 (antagande: lika personal per krona i de fyra verksamheterna)"),
+            ("Kolada riket: n10037, n11008, n11102, n11103, n15008, n17007, n30101, n31001, n03066, n01953, "
+             "n01954 (antagande: lika personal per krona i de fyra verksamheterna)")),
         "Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+": (
             " / ".join(f"{100 * rates[k]:.1f} %".replace(".", ",") for k in ("use_65_79", "use_80_89", "use_90")),
             f"Kolada n20891, n20892{kyear('n20892')} och antagen kvot 90+ / 80–89"),
@@ -591,6 +591,10 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
                                                      f"Kolada n02203{kyear('n02203')}"),
         "Pendlingsfaktor (1 − utpendling) ÷ (1 − inpendling)": (
             f"{factors['commuting_factor']:.2f}".replace(".", ","), f"Kolada n02279, n02276{kyear('n02276')}"),
+        "Anställda 55+ (antal, andel)": (
+            f"{v.get('n00219', float('nan')):,.0f}".replace(",", "\u00a0") + " / "
+            + f"{v.get('n00214', float('nan')):.1f} %".replace(".", ","),
+            f"Kolada n00219, n00214{kyear('n00214')}; andelen tillämpas på årsarbetarna"),
         "Deltidsanställda (hävstång timmar)": (f"{part_timers:,.0f}".replace(",", "\u00a0"),
                                                f"Kolada n00227{kyear('n00227')}"),
         "Sjukfrånvaro (hävstång)": (f"{100 * sick:.1f} %".replace(".", ","), f"Kolada n00090{kyear('n00090')}"),

@@ -118,7 +118,6 @@ def users(population: pd.DataFrame, use_rates: Mapping[str, float]) -> pd.DataFr
         ``[sim,] year, sector, users`` (persons, or weighted persons for eldercare).
     """
     index, matrix = age_matrix(population)
-    keys = list(index.columns)
     ages = np.arange(101)
     weights = np.zeros((len(ages), len(USER_GROUPS)))
     for j, groups in enumerate(USER_GROUPS.values()):
