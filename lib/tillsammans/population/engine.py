@@ -91,6 +91,7 @@ def step(
     out_rates: np.ndarray,
     in_shape: np.ndarray,
     zero_net: bool = False,
+    root: np.ndarray | None = None,
 ) -> StepResult:
     """One annual step for S simulations.
 
@@ -99,36 +100,40 @@ def step(
     pop : (S, 2, 101)
     survival, in_counts, out_rates : (2, 101) or (S, 2, 101)
     fertility : (101,) or (S, 101)
+    root : like ``survival``, optional
+        √survival when the caller has it already (saves a square root per cell).
     """
-    S = pop.shape[0]
-    survival = np.broadcast_to(survival, pop.shape)
-    out_rates = np.broadcast_to(out_rates, pop.shape)
-    fertility = np.broadcast_to(fertility, (S, 101))
-    root = np.sqrt(survival)
-    start = cohort_start(pop, np.zeros((S, 2)))
+    if root is None:
+        root = np.sqrt(survival)
+    start = np.empty_like(pop)
+    start[:, :, 1:] = pop[:, :, :-1]
+    start[:, :, -1] += pop[:, :, -1]
+    start[:, :, 0] = 0.0
     out = start * out_rates
+    new = (start - out) * survival
     sex_split = np.array([1 - boys_share, boys_share])
     if zero_net:
         # In-migrants = all out-migrants, including newborns leaving; births depend (slightly) on the female
         # in-migrants, so solve the linear equation T = O1 + c·(B0 + b1·T) for the in-migrant total T.
-        new_wo_in = (start - out) * survival
-        b0 = (fertility * 0.5 * (pop[:, 0] + new_wo_in[:, 0])).sum(axis=1)
-        b1 = (fertility * 0.5 * in_shape[0] * root[:, 0]).sum(axis=1)
-        c = (sex_split[None, :] * out_rates[:, :, 0]).sum(axis=1)
+        b0 = 0.5 * ((pop[:, 0] + new[:, 0]) * fertility).sum(axis=-1)
+        b1 = 0.5 * (fertility * in_shape[0] * root[..., 0, :]).sum(axis=-1)
+        c = (sex_split * out_rates[..., 0]).sum(axis=-1)
         o1 = out[:, :, 1:].sum(axis=(1, 2))
         total_in = (o1 + c * b0) / (1 - b1 * c)
-        inc = total_in[:, None, None] * in_shape[None]
+        inc = total_in[:, None, None] * in_shape
     else:
-        inc = np.broadcast_to(in_counts, pop.shape)
-    new = (start - out) * survival + inc * root
-    births_total = (fertility * 0.5 * (pop[:, 0] + new[:, 0])).sum(axis=1)
-    births = births_total[:, None] * sex_split[None, :]
-    out[:, :, 0] = births * out_rates[:, :, 0]
+        inc = in_counts
+    arriving = inc * root
+    new += arriving
+    births = (0.5 * ((pop[:, 0] + new[:, 0]) * fertility).sum(axis=-1))[:, None] * sex_split
+    out[:, :, 0] = births * out_rates[..., 0]
     start[:, :, 0] = births
-    new[:, :, 0] = (births - out[:, :, 0]) * survival[:, :, 0] + inc[:, :, 0] * root[:, :, 0]
-    deaths = (start - out) * (1 - survival) + inc * (1 - root)
+    new[:, :, 0] = (births - out[:, :, 0]) * survival[..., 0] + arriving[..., 0]
+    deaths = ((start - out) * (1 - survival)).sum(axis=-1) + (inc - arriving).sum(axis=-1)
     np.maximum(new, 0.0, out=new)
-    return StepResult(new, births, deaths.sum(axis=2), inc.sum(axis=2), out.sum(axis=2))
+    S = pop.shape[0]
+    return StepResult(new, births, np.broadcast_to(deaths, (S, 2)), np.broadcast_to(inc.sum(axis=-1), (S, 2)),
+                      out.sum(axis=-1))
 
 
 def run(
@@ -138,6 +143,7 @@ def run(
     fertility_multiplier: np.ndarray | None = None,
     in_shift: np.ndarray | None = None,
     out_multiplier: np.ndarray | None = None,
+    out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Project ``pop0`` through all steps of ``sched``, optionally with per-simulation level deviations.
 
@@ -149,6 +155,8 @@ def run(
         Multipliers of the hazard (survival becomes S**m), the fertility rates and the out-migration rates.
     in_shift : array (S, T), optional
         Persons added to the in-migrants each year, spread by ``sched.in_shape`` (may be negative).
+    out : dict of arrays, optional
+        Preallocated results to fill (same keys and shapes as returned), e.g. views into a longer array.
 
     Returns
     -------
@@ -170,26 +178,32 @@ def run(
         if m.shape not in ((S, T), (1, T)):
             raise ValueError(f"level deviations must have shape ({S}, {T}), got {m.shape}")
     pop = np.broadcast_to(pop0, (S, 2, 101)).copy()
-    out = {
-        "population": np.empty((S, T + 1, 2, 101)),
-        "births": np.empty((S, T, 2)), "deaths": np.empty((S, T, 2)),
-        "in_migrants": np.empty((S, T, 2)), "out_migrants": np.empty((S, T, 2)),
-    }
+    if out is None:
+        out = {
+            "population": np.empty((S, T + 1, 2, 101)),
+            "births": np.empty((S, T, 2)), "deaths": np.empty((S, T, 2)),
+            "in_migrants": np.empty((S, T, 2)), "out_migrants": np.empty((S, T, 2)),
+        }
     out["population"][:, 0] = pop
+    roots = np.sqrt(sched.survival)
+    half_log = 0.5 * np.log(sched.survival) if mortality_multiplier is not None else None
     for t in range(T):
-        surv = sched.survival[t]
         if mortality_multiplier is not None:
-            surv = surv[None] ** mortality_multiplier[:, t, None, None]
+            # S**m and √(S**m) with a single exponential per cell.
+            root = np.exp(mortality_multiplier[:, t, None, None] * half_log[t])
+            surv = root * root
+        else:
+            surv, root = sched.survival[t], roots[t]
         fert = sched.fertility[t]
         if fertility_multiplier is not None:
-            fert = fert[None] * fertility_multiplier[:, t, None]
+            fert = fert * fertility_multiplier[:, t, None]
         inc = sched.in_counts[t]
         if in_shift is not None:
-            inc = inc[None] + in_shift[:, t, None, None] * sched.in_shape[None]
+            inc = inc + in_shift[:, t, None, None] * sched.in_shape
         rate = sched.out_rates[t]
         if out_multiplier is not None:
-            rate = np.minimum(rate[None] * out_multiplier[:, t, None, None], 1.0)
-        res = step(pop, surv, fert, sched.boys_share, inc, rate, sched.in_shape, sched.zero_net)
+            rate = np.minimum(rate * out_multiplier[:, t, None, None], 1.0)
+        res = step(pop, surv, fert, sched.boys_share, inc, rate, sched.in_shape, sched.zero_net, root)
         pop = res.population
         out["population"][:, t + 1] = pop
         out["births"][:, t] = res.births

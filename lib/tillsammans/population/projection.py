@@ -87,10 +87,15 @@ def _resolve(inputs: PopulationInputs, region: str) -> str:
 
 
 def _series(inputs: PopulationInputs, code: str) -> dict[str, dict[int, float]]:
-    out = {}
+    """Kolada components and totals of a region as ``{name: {year: value}}`` (observed years only)."""
+    row = inputs.kolada_codes.get(code)
+    out: dict[str, dict[int, float]] = {}
     for name, kpi in {**COMPONENT_KPIS, "population": "n01951"}.items():
-        s = inputs.kolada_series(kpi, code)
-        out[name] = {int(y): float(v) for y, v in s.items()}
+        if row is None:
+            out[name] = {}
+            continue
+        values = inputs.kolada_values[kpi][row]
+        out[name] = {int(y): float(v) for y, v in zip(inputs.kolada_years, values) if v == v}
     return out
 
 
@@ -212,7 +217,7 @@ def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np
         out_mult = obs["out_migrants"][y] / max(float((start[0] * out_base).sum()), 1e-9)
         o = np.clip(out_base * out_mult, 0.0, 1.0)
         m_mult, f_mult = 1.0, 1.0
-        for _ in range(4):
+        for _ in range(2):  # births are exact after one pass, deaths (nearly linear in the multiplier) after two
             res = engine.step(pop, survival[t] ** m_mult, fert[t] * f_mult, model.boys_share, inc, o,
                               model.in_profile)
             births, deaths = res.births.sum(), res.deaths.sum()
@@ -262,22 +267,28 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
     start_pop = carried["population"][0, -1]
     sched = projection_schedules(model, inputs, start_pop, last + 1, end_year)
     dev = deviations or {}
-    projected = engine.run(start_pop, sched, dev.get("mortality"), dev.get("fertility"), dev.get("in_shift"),
-                           dev.get("out"))
-    S = projected["population"].shape[0]
-    head = carried["population"][:, :-1]
-    population = np.concatenate([np.broadcast_to(head, (S,) + head.shape[1:]), projected["population"]], axis=1)
-    comps = {k: np.concatenate([np.broadcast_to(carried[k], (S,) + carried[k].shape[1:]), projected[k]], axis=1)
-             for k in ("births", "deaths", "in_migrants", "out_migrants")}
+    S = max([1] + [v.shape[0] for v in dev.values()])
+    k = len(model.observed_years)  # index of the projection's start year in ``years``
+    # Preallocate the whole period and let the engine write the projected part in place (no copies).
+    population = np.empty((S, len(years), 2, 101))
+    population[:, : k + 1] = carried["population"]
+    comps = {}
+    for key in ("births", "deaths", "in_migrants", "out_migrants"):
+        comps[key] = np.empty((S, len(years) - 1, 2))
+        comps[key][:, :k] = carried[key]
+    views = {"population": population[:, k:], **{key: v[:, k:] for key, v in comps.items()}}
+    engine.run(start_pop, sched, dev.get("mortality"), dev.get("fertility"), dev.get("in_shift"), dev.get("out"),
+               out=views)
     return ProjectionRun(model, years, population, comps, model.observed_years)
 
 
 def tidy_population(years: np.ndarray, population: np.ndarray) -> pd.DataFrame:
     """``year, sex, age, population`` from an array (n_years, 2, 101)."""
     n = len(years)
+    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n), categories=list(SEXES))
     return pd.DataFrame({
         "year": np.repeat(years, 2 * 101),
-        "sex": np.tile(np.repeat(np.array(SEXES, dtype=object), 101), n),
+        "sex": sex,
         "age": np.tile(AGES, 2 * n),
         "population": population.reshape(-1),
     })
