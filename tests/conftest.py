@@ -30,3 +30,21 @@ def registry(processed_dir):
     from tillsammans.municipalities import registry as load
 
     return load(processed_dir / "regions.parquet")
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory, processed_dir):
+    """01_population rendered for Älvkarleby (0319) into a temporary reports folder, through a process
+    pool handed to the runner from outside (the executor seam a Dask cluster would use)."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    from tillsammans.municipalities import registry
+    from tillsammans.reports import runner
+
+    reports = tmp_path_factory.mktemp("reports")
+    notebook = paths.notebooks_dir() / "01_population.ipynb"
+    jobs = runner.plan(["0319"], None, notebooks=[notebook], registry=registry())
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        results = runner.run_jobs(jobs, reports=reports, executor=pool, progress=False)
+    return reports, jobs, results

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 import re
 from pathlib import Path
 
@@ -37,18 +35,6 @@ def test_plan_the_seven_and_refuse_unknown_codes(registry):
     assert all(isinstance(j.parameters["municipality"], str) for j in jobs)
     with pytest.raises(UnknownRegionError, match="0319 Älvkarleby"):
         runner.plan(["0318"], None, notebooks=[NB01], registry=registry)
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory, processed_dir):
-    """01_population rendered for Älvkarleby (0319) through a process pool given from outside."""
-    from tillsammans.municipalities import registry
-
-    reports = tmp_path_factory.mktemp("reports")
-    jobs = runner.plan(["0319"], None, notebooks=[NB01], registry=registry())
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
-        results = runner.run_jobs(jobs, reports=reports, executor=pool, progress=False)
-    return reports, jobs, results
 
 
 @pytest.mark.notebooks
