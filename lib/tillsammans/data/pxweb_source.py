@@ -240,16 +240,18 @@ def resolve_table(api: PxApi, spec: ScbTable) -> tuple[str, dict[str, Any], dict
     """
     tried: list[str] = []
     if spec.table_id:
-        variables = api.get_table_variables(spec.table_id)
         try:
+            variables = api.get_table_variables(spec.table_id)
             return spec.table_id, variables, match_values(spec, variables)
-        except LookupError as exc:
-            tried.append(f"{spec.table_id}: {exc}")
-            if spec.verified:
+        except (DownloadError, LookupError) as exc:
+            if spec.verified and isinstance(exc, LookupError):
                 raise DownloadError(
                     f"{spec.name}: SCB table {spec.table_id} no longer has the expected content ({exc}); "
                     "SCB may have changed the table"
                 ) from exc
+            if spec.verified:
+                raise
+            tried.append(f"{spec.table_id}: {exc}")
     found = api.search(query=spec.search, page_size=20) if spec.search else {"tables": []}
     passing = []
     for entry in (found or {}).get("tables", [])[:8]:
@@ -351,6 +353,11 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
         raise DownloadError(f"{spec.name}: SCB returned no data")
     by_label = {meta["label"]: var for var, meta in variables.items()}
     frame = pd.DataFrame(rows).rename(columns=by_label)
+    missing = int(frame["value"].isna().sum())
+    if missing and (spec.sum_over or spec.age == "single"):
+        # A sum over civilstånd or over the open age top would silently undercount.
+        raise DownloadError(f"{spec.name}: SCB returned {missing} missing cell(s) ('..') in data that must be "
+                            "summed; refusing to undercount")
     frame = frame[frame["value"].notna()]
     out = pd.DataFrame(index=frame.index)
     out["region_code"] = frame["Region"].astype(str) if "Region" in frame else "00"
