@@ -40,7 +40,9 @@ def local_dir() -> Path:
 
 
 def reports_dir() -> Path:
-    return project_root() / "reports"
+    """``reports``, or ``$TILLSAMMANS_REPORTS`` (benchmarks and tests render elsewhere)."""
+    env = os.environ.get("TILLSAMMANS_REPORTS")
+    return Path(env) if env else project_root() / "reports"
 
 
 def notebooks_dir() -> Path:
