@@ -162,3 +162,22 @@ def test_network_municipalities_all_project(inputs):
     for code in NETWORK:
         frame = pop.project_population(code, 2030, inputs=inputs)
         assert frame.population.notna().all() and (frame.population >= 0).all()
+
+
+def test_calibrated_age_profile_reproduces_observed_age_groups(inputs):
+    """With ``calibrate_age_profile`` (default) the carried-through 2022 population matches Kolada's age groups
+    (0–5 … 80+) within 2 % for each of the seven; without it the county profile misses them by more."""
+    from tillsammans.population.inputs import KOLADA_AGE_GROUPS
+
+    worst = {}
+    for calibrate in (True, False):
+        errors = []
+        for code in NETWORK:
+            frame = pop.project_population(code, 2023, inputs=inputs, calibrate_age_profile=calibrate)
+            y22 = frame[frame.year == 2022].groupby("age").population.sum()
+            for kpi, (lo, hi) in KOLADA_AGE_GROUPS.items():
+                observed = inputs.kolada_value(kpi, code, 2022)
+                errors.append(abs(y22.loc[lo:hi].sum() / observed - 1))
+        worst[calibrate] = max(errors)
+    assert worst[True] < 0.02
+    assert worst[False] > worst[True]

@@ -237,7 +237,9 @@ _KOLADA_GROUP_AGES = {(f"{lo}–{hi}" if hi < 100 else f"{lo}+"): (lo, hi) for l
 def _compare(inputs: PopulationInputs, codes: Sequence[str], end_year: int, observed_components: bool) -> pd.DataFrame:
     rows = []
     for code in codes:
-        model = prepare_region(code, None, end_year, "base", inputs, observed_components=observed_components)
+        # Without the age-profile calibration: that would fit the carried-through years to these very outcomes.
+        model = prepare_region(code, None, end_year, "base", inputs, observed_components=observed_components,
+                               calibrate_age_profile=False)
         run = run_projection(model, inputs, end_year)
         groups = _group_sums(run.population[0], _KOLADA_GROUP_AGES)
         size = _size_class(float(model.pop0.sum()))

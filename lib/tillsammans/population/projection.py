@@ -64,6 +64,7 @@ class RegionModel:
     in_profile: np.ndarray
     out_relative_rate: np.ndarray
     totals: dict[int, float] = field(default_factory=dict)
+    in_correction: np.ndarray | None = None  # (2, 101) persons per year, sums to 0 (calibrate_age_profile)
 
 
 def _validate_years(inputs: PopulationInputs, code: str, jump_off: int | None, end_year: int) -> int:
@@ -212,6 +213,8 @@ def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np
         y = int(y)
         out_base = _out_rates(model, pop[0])
         inc = obs["in_migrants"][y] * model.in_profile
+        if model.in_correction is not None:
+            inc = inc + model.in_correction
         start = rates.cohort_start(pop, np.zeros((1, 2)))
         start[0, :, 0] = obs["births"][y] * np.array([1 - model.boys_share, model.boys_share])
         out_mult = obs["out_migrants"][y] / max(float((start[0] * out_base).sum()), 1e-9)
@@ -231,13 +234,46 @@ def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np
     return result
 
 
+def age_profile_correction(model: RegionModel, inputs: PopulationInputs, carried: np.ndarray) -> np.ndarray | None:
+    """Yearly in-migrant counts by age that close the gap to Kolada's age groups after the observed years.
+
+    The gap per Kolada age group (observed − carried-through at the last observed year) is divided by the
+    number of observed years and spread over the group's ages in proportion to the in-migrant profile; the
+    groups' gaps are centred so the correction sums to zero (the totals already follow the components).
+    Returns None when the age groups are not all observed.
+    """
+    from tillsammans.population.inputs import KOLADA_AGE_GROUPS
+
+    year = model.jump_off + len(model.observed_years)
+    by_age = carried.sum(axis=0)
+    gaps, masks = [], []
+    for kpi, (lo, hi) in KOLADA_AGE_GROUPS.items():
+        observed = inputs.kolada_value(kpi, model.code, year)
+        if not np.isfinite(observed):
+            return None
+        gaps.append(observed - by_age[lo:hi + 1].sum())
+        mask = np.zeros(101, dtype=bool)
+        mask[lo:hi + 1] = True
+        masks.append(mask)
+    gaps = np.array(gaps)
+    gaps -= gaps.sum() * np.array([m.sum() for m in masks]) / 101  # centre: sum zero, spread by age span
+    correction = np.zeros((2, 101))
+    for gap, mask in zip(gaps, masks):
+        weight = model.in_profile * mask
+        correction += gap / len(model.observed_years) * weight / weight.sum()
+    return correction
+
+
 def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop: np.ndarray,
                          first_year: int, end_year: int) -> engine.Schedules:
     """The engine schedules for the projection proper (years ``first_year``..``end_year``)."""
     years = np.arange(first_year, end_year + 1)
     survival, fert = _base_rates(model, inputs, years)
     in_level = max(model.in_level + model.scenario.in_migration_sd * model.in_sd, 0.0)
-    in_counts = np.broadcast_to(in_level * model.in_profile, (len(years), 2, 101)).copy()
+    in_year = in_level * model.in_profile
+    if model.in_correction is not None:
+        in_year = in_year + model.in_correction
+    in_counts = np.broadcast_to(in_year, (len(years), 2, 101)).copy()
     out_rates = np.broadcast_to(_out_rates(model, start_pop), (len(years), 2, 101)).copy()
     return engine.Schedules(years=years, survival=survival, fertility=fert, boys_share=model.boys_share,
                             in_counts=in_counts, out_rates=out_rates, in_shape=model.in_profile,
@@ -259,6 +295,14 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
                    deviations: dict[str, np.ndarray] | None = None) -> ProjectionRun:
     """Carry through the observed years, then project to ``end_year`` (with optional level deviations)."""
     carried = _carry_through(model, inputs)
+    if model.assumptions.calibrate_age_profile and model.observed_years and model.in_correction is None:
+        # Two rounds: the second picks up what ageing within the observed years moved across group borders.
+        for _ in range(2):
+            correction = age_profile_correction(model, inputs, carried["population"][0, -1])
+            if correction is None:
+                break
+            model.in_correction = correction if model.in_correction is None else model.in_correction + correction
+            carried = _carry_through(model, inputs)
     last = model.jump_off + len(model.observed_years)
     years = np.arange(model.jump_off, end_year + 1)
     if last >= end_year:
