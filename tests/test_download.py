@@ -325,7 +325,7 @@ def test_unknown_table_is_found_by_search_and_checked():
         return {"Alder": {"label": "ålder", "category": {"label": {"0": "0 år"}}},
                 "Kon": {"label": "kön", "category": {"label": {"1": "män"}}},
                 "ContentsCode": {"label": "tabellinnehåll", "category": {"label": contents}},
-                "Tid": {"label": "år", "category": {"label": {"2019": "2019"}}}}
+                "Tid": {"label": "år", "category": {"label": {"1968": "1968", "2019": "2019"}}}}
 
     spec = pxweb_source.SCB_TABLES["mean_population_sweden_age_sex"]
     assert spec.table_id is None and not spec.verified
@@ -536,3 +536,33 @@ def test_national_table_without_region_sums_the_open_age_top():
         {"region_code": "00", "year": 1900, "sex": "female", "age": 100, "population": 9},
     ]
     assert frame["population"].sum() == 2 * 19
+
+
+def test_every_catalogue_table_has_a_download_route():
+    routes = set(pxweb_source.SCB_TABLES) | {"regions", "kolada_kpis", "kolada_values"} | set(download.GEO_TABLES)
+    assert routes == set(TABLES)
+    for name, spec in pxweb_source.SCB_TABLES.items():
+        assert spec.name == name
+        assert set(spec.values) <= set(TABLES[name].columns), name
+
+
+def test_rates_in_an_unexpected_unit_are_refused():
+    spec = pxweb_source.SCB_TABLES["projection_death_risks_sweden"]
+    variables = {"Alder": {"label": "ålder"}, "Kon": {"label": "kön"},
+                 "ContentsCode": {"label": "tabellinnehåll"}, "Tid": {"label": "år"}}
+    rows = [{"ålder": "80", "kön": "2", "tabellinnehåll": "X", "år": "2030", "value": 45.3}]  # per 1000
+    with pytest.raises(DownloadError, match="death_risk.*above 1.0.*unit"):
+        pxweb_source.tidy(spec, rows, variables, {"death_risk": "X"})
+    rows[0]["value"] = 0.0453
+    assert pxweb_source.tidy(spec, rows, variables, {"death_risk": "X"})["death_risk"].tolist() == [0.0453]
+
+
+def test_table_search_skips_tables_that_start_too_late():
+    spec = pxweb_source.SCB_TABLES["population_municipality_total"]  # from 1950
+    variables = {"Region": {"label": "region", "category": {"label": {"0381": "Enköping"}}},
+                 "ContentsCode": {"label": "tabellinnehåll", "category": {"label": {"BE0101N1": "Folkmängd"}}},
+                 "Tid": {"label": "år", "category": {"label": {"1968": "1968", "2019": "2019"}}}}
+    with pytest.raises(LookupError, match="do not reach back to 1950"):
+        pxweb_source.match_values(spec, variables, reach_back=True)
+    variables["Tid"]["category"]["label"]["1950"] = "1950"
+    assert pxweb_source.match_values(spec, variables, reach_back=True) == {"population": "BE0101N1"}

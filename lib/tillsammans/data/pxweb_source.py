@@ -74,6 +74,9 @@ class ScbTable:
         Search words for the API's table search when the id is unknown or wrong.
     scale : float
         Multiplier applied to the values (unit conversion, e.g. per 1000 → per person).
+    max_value : float or None
+        Largest plausible value after ``scale`` (1 for probabilities and rates per person); a larger one
+        means the unit is not what the spec assumes, and the download stops instead of writing it.
     """
 
     name: str
@@ -91,6 +94,7 @@ class ScbTable:
     sum_over: tuple[str, ...] = ()
     search: str = ""
     scale: float = 1.0
+    max_value: float | None = None
 
 
 _POP = {"population": "BE0101N1"}
@@ -121,10 +125,10 @@ SCB_TABLES: dict[str, ScbTable] = {
                  first_year=1969, search="Medelfolkmängd efter region, ålder och kön"),
         ScbTable("projection_fertility_rates_sweden", None, False,
                  {"fertility_rate": "label:(?i)fruktsamhet|fertilitet"}, "country", age="int",
-                 age_column="mother_age", age_min=16, age_max=48, sex_column=None,
+                 age_column="mother_age", age_min=16, age_max=48, sex_column=None, max_value=1.0,
                  search="framskrivning antaganden fruktsamhet"),
         ScbTable("projection_death_risks_sweden", None, False, {"death_risk": "label:(?i)dödsrisk"}, "country",
-                 age="int", age_min=0, age_max=99,
+                 age="int", age_min=0, age_max=99, max_value=1.0,
                  search="framskrivning antaganden dödsrisker"),
         ScbTable("projection_population_deaths_sweden", None, False,
                  {"projected_deaths": "label:(?i)^döda", "projected_mean_population": "label:(?i)medelfolkmängd"},
@@ -193,8 +197,12 @@ def _contents(variables: dict[str, Any]) -> dict[str, str]:
     return dict(variables.get("ContentsCode", {}).get("category", {}).get("label", {}))
 
 
-def match_values(spec: ScbTable, variables: dict[str, Any]) -> dict[str, str]:
-    """Map each output column of ``spec`` to one contents code of the table, or raise ``LookupError``."""
+def match_values(spec: ScbTable, variables: dict[str, Any], *, reach_back: bool = False) -> dict[str, str]:
+    """Map each output column of ``spec`` to one contents code of the table, or raise ``LookupError``.
+
+    With ``reach_back`` (used for search hits) the table must also start no later than ``first_year``,
+    which tells e.g. the 1950– municipal totals from the 1968– population table.
+    """
     contents = _contents(variables)
     out = {}
     for column, selector in spec.values.items():
@@ -209,6 +217,11 @@ def match_values(spec: ScbTable, variables: dict[str, Any]) -> dict[str, str]:
                 f"{contents or 'no ContentsCode variable'}"
             )
         out[column] = hits[0]
+    if reach_back and spec.first_year is not None and "Tid" in variables:
+        years = [int(c) for c in variables["Tid"]["category"]["label"] if str(c).isdigit()]
+        if not years or min(years) > spec.first_year:
+            raise LookupError(f"years {min(years, default=None)}–{max(years, default=None)} do not reach back "
+                              f"to {spec.first_year}")
     if spec.age is not None and _age_variable(spec, variables) is None:
         raise LookupError(f"no age variable; variables are {list(variables)}")
     if spec.sex_column is not None and "Kon" not in variables:
@@ -260,7 +273,7 @@ def resolve_table(api: PxApi, spec: ScbTable) -> tuple[str, dict[str, Any], dict
             continue
         variables = api.get_table_variables(table_id)
         try:
-            passing.append((table_id, variables, match_values(spec, variables)))
+            passing.append((table_id, variables, match_values(spec, variables, reach_back=True)))
         except LookupError as exc:
             tried.append(f"{table_id} ({entry.get('label', '')}): {exc}")
     if len(passing) == 1:
@@ -390,6 +403,14 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
             wide[column] = wide[column].round().astype("int64")
         else:
             wide[column] = wide[column].astype("float64")
+    if spec.max_value is not None:
+        for column in contents:
+            too_big = wide[column] > spec.max_value
+            if too_big.any():
+                raise DownloadError(
+                    f"{spec.name}: {int(too_big.sum())} value(s) of '{column}' above {spec.max_value} "
+                    f"(largest {wide[column].max()}); the unit is probably not per person (set `scale`)"
+                )
     wide = wide[group + list(contents)].sort_values(group, kind="stable").reset_index(drop=True)
     if spec.age_column in wide and spec.age != "mother":
         wide[spec.age_column] = wide[spec.age_column].astype("int64")
