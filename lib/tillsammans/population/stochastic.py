@@ -150,12 +150,14 @@ def population_quantiles(
     q : sequence of float
         Quantiles in (0, 1); (0.1, 0.9) is the 80 % interval, (0.025, 0.975) the 95 % interval.
     wide : bool
-        One column per quantile (``q0.025`` …) instead of the tidy ``quantile, <value>`` pair.
+        One column per quantile, named as :func:`tillsammans.plots.fan` expects (0.025 → ``q025``,
+        0.1 → ``q10``, 0.5 → ``q50``, 0.9 → ``q90``, 0.975 → ``q975``), instead of the tidy
+        ``quantile, <value>`` pair.
 
     Returns
     -------
     DataFrame
-        ``*by, quantile, <value>`` (tidy), or ``*by, q0.025, …`` when ``wide``.
+        ``*by, quantile, <value>`` (tidy), or ``*by, q025, q10, …`` when ``wide``.
     """
     by = list(by)
     missing = [c for c in ["sim", *by, value] if c not in sim_frame.columns]
@@ -167,9 +169,15 @@ def population_quantiles(
     sums = sim_frame.groupby([*by, "sim"], observed=True, sort=True)[value].sum().astype(float)
     table = sums.unstack("sim")
     values = np.quantile(table.to_numpy(), qs, axis=1).T
-    out = pd.DataFrame(values, index=table.index, columns=[f"q{x:g}" for x in qs]).reset_index()
     if wide:
-        return out
+        return pd.DataFrame(values, index=table.index, columns=[quantile_name(x) for x in qs]).reset_index()
+    out = pd.DataFrame(values, index=table.index, columns=list(qs)).reset_index()
     long = out.melt(id_vars=by, var_name="quantile", value_name=value)
-    long["quantile"] = long["quantile"].str[1:].astype(float)
+    long["quantile"] = long["quantile"].astype(float)
     return long.sort_values([*by, "quantile"]).reset_index(drop=True)
+
+
+def quantile_name(q: float) -> str:
+    """Column name of a quantile: 0.1 → ``q10``, 0.5 → ``q50``, 0.025 → ``q025``, 0.975 → ``q975``."""
+    digits = f"{q:.10f}".rstrip("0").split(".")[1]
+    return "q" + digits.ljust(2, "0")
