@@ -302,6 +302,7 @@ def test_births_by_mother_age(regions):
     got = frame.set_index(["child_sex", "mother_age"])["births"]
     assert got["male", "16"] == 2 and got["male", "49+"] == 2 and got["female", "16"] == 0
     assert frame["births"].sum() == 4  # the invented "tot" cells are not counted
+    assert frame["mother_age"].tolist()[:5] == ["<15", "15", "16", "49+", "no information"]  # mirror order
     typed = coerce_types(frame, TABLES[spec.name], "fixture")
     check_table(typed, partial_grid(spec.name), "fixture", set(regions["region_code"]))
 
@@ -566,3 +567,27 @@ def test_table_search_skips_tables_that_start_too_late():
         pxweb_source.match_values(spec, variables, reach_back=True)
     variables["Tid"]["category"]["label"]["1950"] = "1950"
     assert pxweb_source.match_values(spec, variables, reach_back=True) == {"population": "BE0101N1"}
+
+
+def test_written_headers_match_the_offline_mirror(tmp_path, regions):
+    """Online and offline raw files share their schema: same header line, same compression."""
+    from tillsammans import paths
+
+    try:
+        mirror = paths.mirror_dir()
+    except FileNotFoundError:
+        mirror = None
+    if mirror is None:
+        pytest.skip("no offline mirror to compare with")
+    names = [n for n, t in TABLES.items() if t.kind == "csv"]
+    frames = {n: _full_grid_frame(n) for n in names if n not in ("regions", "kolada_kpis")}
+    frames["regions"] = regions
+    frames["kolada_kpis"] = kolada_source.fetch_kpis(no_sleep_client(FakeSession(kolada_handler()))[0],
+                                                     ["n01951"])
+    download.write_raw(frames, {}, tmp_path)
+    for name in names:
+        rel = TABLES[name].raw
+        opener = gzip.open if rel.endswith(".gz") else open
+        with opener(tmp_path / rel, "rt", encoding="utf-8") as ours, \
+                opener(Path(mirror) / rel, "rt", encoding="utf-8") as theirs:
+            assert ours.readline() == theirs.readline(), rel

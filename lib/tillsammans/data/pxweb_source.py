@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from pxweb import PxApi
 
-from tillsammans.data.catalog import TABLES
+from tillsammans.data.catalog import MOTHER_AGES, TABLES
 from tillsammans.data.download import DownloadError, HttpClient
 
 #: PxWeb API v2 of Statistics Sweden (the URL pxwebpy uses for ``PxApi("scb")``).
@@ -411,7 +411,12 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
                     f"{spec.name}: {int(too_big.sum())} value(s) of '{column}' above {spec.max_value} "
                     f"(largest {wide[column].max()}); the unit is probably not per person (set `scale`)"
                 )
-    wide = wide[group + list(contents)].sort_values(group, kind="stable").reset_index(drop=True)
+    # Sort as the mirror does: mother's age in its natural order (<15, 15 … 48, 49+, no information).
+    order = {label: i for i, label in enumerate(MOTHER_AGES)}
+    wide = wide[group + list(contents)].sort_values(
+        group, kind="stable", key=lambda col: col.map(order) if spec.age == "mother" and col.name == spec.age_column
+        else col,
+    ).reset_index(drop=True)
     if spec.age_column in wide and spec.age != "mother":
         wide[spec.age_column] = wide[spec.age_column].astype("int64")
     return wide
