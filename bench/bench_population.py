@@ -47,7 +47,7 @@ def main() -> None:
     print(f"1 000 paths 0381 2019→2050, tidy DataFrame ({len(sims):,} rows): {t:6.2f} s    (goal ≤ 1 s)")
     t, _ = timed(lambda: pop.simulate_run("0381", 2050, n_sims=1000, seed=1, inputs=inputs), 3)
     print(f"1 000 paths 0381 2019→2050, arrays:                   {t:8.2f} s")
-    t, q = timed(lambda: pop.population_quantiles(sims, by=("year",)), 3)
+    t, _ = timed(lambda: pop.population_quantiles(sims, by=("year",)), 3)
     print(f"population_quantiles by year on those paths:          {t:8.2f} s")
 
     codes = inputs.registry.municipalities()

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tillsammans.population.rates import cohort_start
 
 
 @dataclass

@@ -96,7 +96,8 @@ def _series(inputs: PopulationInputs, code: str) -> dict[str, dict[int, float]]:
             out[name] = {}
             continue
         values = inputs.kolada_values[kpi][row]
-        out[name] = {int(y): float(v) for y, v in zip(inputs.kolada_years, values) if v == v}
+        ok = np.isfinite(values)
+        out[name] = dict(zip(inputs.kolada_years[ok].tolist(), values[ok].tolist()))
     return out
 
 
