@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-
 @dataclass
 class Schedules:
     """The engine's inputs for T consecutive projection steps (step t ends on 31 December of ``years[t]``).
