@@ -182,3 +182,14 @@ def test_calibrated_age_profile_reproduces_observed_age_groups(inputs):
         worst[calibrate] = max(errors)
     assert worst[True] < 0.02
     assert worst[False] > worst[True]
+
+
+def test_summaries(inputs):
+    comp = pop.compare_regions(["0381", "03", "00"], 2030, inputs=inputs)
+    assert set(comp.region_code) == {"0381", "03", "00"}
+    assert comp.groupby("region_code").year.max().eq(2030).all()
+    row = comp[(comp.region_code == "0381") & (comp.year == 2019)].iloc[0]
+    assert row.population == inputs.kolada_value("n01951", "0381", 2019)
+    table = pop.scenario_table("0381", 2030, years=[2030], inputs=inputs)
+    assert list(table.scenario) == list(pop.SCENARIOS)
+    assert table.description.str.len().min() > 10

@@ -52,6 +52,12 @@ from tillsammans.population.stochastic import (
     simulate_population,
     simulate_run,
 )
+from tillsammans.population.summaries import (
+    backtest_table,
+    compare_regions,
+    projected_indicators,
+    scenario_table,
+)
 
 #: Alias: the inputs object as the design notes call it.
 NationalInputs = PopulationInputs
@@ -73,6 +79,8 @@ __all__ = [
     "backtest_counties",
     "backtest_coverage",
     "backtest_errors",
+    "backtest_table",
+    "compare_regions",
     "carry_through_check",
     "dependency_ratio",
     "kolada_projection_comparison",
@@ -84,8 +92,10 @@ __all__ = [
     "population_quantiles",
     "prepare_region",
     "project_population",
+    "projected_indicators",
     "projection_components",
     "region_levels",
+    "scenario_table",
     "simulate_population",
     "simulate_run",
     "survival_ratios",
