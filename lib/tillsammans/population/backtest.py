@@ -74,7 +74,7 @@ def _county_schedules(inputs: PopulationInputs, c: int, jump_off: int, horizon: 
 
     # County level factors, pooled over the pool years.
     obs_d = exp_d = obs_b = exp_b = 0.0
-    d_dev, b_dev = [], []
+    d_dev, b_dev, d_exp, b_exp = [], [], [], []
     for y in range(jump_off - a.window_years + 1, jump_off + 1):
         k = y - years_c[0]
         p = inputs.county_pop[c, k]
@@ -83,6 +83,8 @@ def _county_schedules(inputs: PopulationInputs, c: int, jump_off: int, horizon: 
         od, ob = float(inputs.county_deaths[c, k].sum()), float(inputs.county_births[c, k].sum())
         d_dev.append(np.log(od / ed))
         b_dev.append(np.log(ob / eb))
+        d_exp.append(ed)
+        b_exp.append(eb)
         if y in pool:
             obs_d, exp_d, obs_b, exp_b = obs_d + od, exp_d + ed, obs_b + ob, exp_b + eb
     mf = rates.level_factor(obs_d, exp_d, a.mortality_clamp, a.credibility_events)
@@ -106,8 +108,8 @@ def _county_schedules(inputs: PopulationInputs, c: int, jump_off: int, horizon: 
         boys_share=boys, in_counts=np.broadcast_to(net_profile, (T, 2, 101)).copy(),
         out_rates=np.zeros((T, 2, 101)), in_shape=shock_shape)
     variation = {
-        "births": rates.ar1(np.array(b_dev) - np.log(ff))[0],
-        "deaths": rates.ar1(np.array(d_dev) - np.log(mf))[0],
+        "births": rates.level_sd(np.array(b_dev) - np.log(ff), np.array(b_exp) * ff),
+        "deaths": rates.level_sd(np.array(d_dev) - np.log(mf), np.array(d_exp) * mf),
         "net_migrants": float(np.std(net_totals, ddof=1)),
     }
     return sched, variation, inputs.county_pop[c, j]

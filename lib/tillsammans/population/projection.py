@@ -43,7 +43,8 @@ class RegionModel:
         Mean out-migrants per year ÷ population at the start of the year over the window.
     variation : dict
         Year-to-year variation over the window (for the stochastic simulation): standard deviations of the
-        yearly log deviations of births and deaths from their expected numbers, and of net migration (persons).
+        yearly log deviations of births and deaths from their expected numbers (Poisson noise removed, see
+        :func:`~tillsammans.population.rates.level_sd`), and of net migration (persons).
     """
 
     code: str
@@ -65,6 +66,12 @@ class RegionModel:
     out_relative_rate: np.ndarray
     totals: dict[int, float] = field(default_factory=dict)
     in_correction: np.ndarray | None = None  # (2, 101) persons per year, sums to 0 (calibrate_age_profile)
+
+
+def _fields(a: Assumptions) -> dict[str, Any]:
+    from dataclasses import fields
+
+    return {f.name: getattr(a, f.name) for f in fields(a)}
 
 
 def _validate_years(inputs: PopulationInputs, code: str, jump_off: int | None, end_year: int) -> int:
@@ -160,16 +167,31 @@ def prepare_region(
     out_rates = np.array([obs["out_migrants"][y] / totals[y - 1] for y in wyears])
     in_level, out_rate = float(ins.mean()), float(out_rates.mean())
 
-    def log_dev(kind: str, expected: dict, level: float) -> np.ndarray:
+    def level_variation(kind: str, expected: dict, level: float) -> float:
         ys = [y for y in range(window[0], window[1] + 1) if y in obs[kind] and y in expected and obs[kind][y] > 0]
-        return np.log(np.array([obs[kind][y] / (expected[y] * level) for y in ys]))
+        exp = np.array([expected[y] * level for y in ys])
+        return rates.level_sd(np.log(np.array([obs[kind][y] for y in ys]) / exp), exp)
 
     variation = {
-        "births": rates.ar1(log_dev("births", expected_births, fertility_factor))[0],
-        "deaths": rates.ar1(log_dev("deaths", expected_deaths, mortality_factor))[0],
+        "births": level_variation("births", expected_births, fertility_factor),
+        "deaths": level_variation("deaths", expected_deaths, mortality_factor),
         "net_migrants": float(np.std([obs["in_migrants"][y] - obs["out_migrants"][y] for y in wyears], ddof=1))
         if len(wyears) > 1 else 0.0,
     }
+    if code == "00":
+        # Sweden's expected births follow the observed national rates exactly, so its level uncertainty is
+        # the variation of the total fertility rate itself over the window (SCB BE0101E2, Kolada n01804).
+        tfr = schedules.national_fertility(inputs, np.arange(window[0], window[1] + 1), a).sum(axis=1)
+        variation["births"] = float(np.std(np.log(tfr), ddof=1))
+    else:
+        # Every region shares the national level uncertainty of fertility and mortality: use Sweden's
+        # variation as a floor (a small region's own series is mostly Poisson noise, removed above).
+        key = ("national_variation", a)
+        if key not in inputs._memo:
+            inputs._memo[key] = prepare_region("00", None, MAX_END_YEAR, "base", inputs, **_fields(a)).variation
+        national = inputs._memo[key]
+        variation["births"] = max(variation["births"], national["births"])
+        variation["deaths"] = max(variation["deaths"], national["deaths"])
     in_profile, out_rel = schedules.migration_profiles(inputs, a)
     boys = a.sex_ratio_at_birth if a.sex_ratio_at_birth is not None else inputs.boys_share
     return RegionModel(

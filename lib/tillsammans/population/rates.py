@@ -259,6 +259,22 @@ def gross_migration_profiles(
     return share, rel
 
 
+def level_sd(log_deviations: np.ndarray, expected_events: np.ndarray) -> float:
+    """Standard deviation of a rate's *level* from yearly log(observed ÷ expected) events.
+
+    The observed variance includes Poisson noise, about 1/E for E expected events, which does not persist
+    from year to year; it is removed (floored at zero) so that a small municipality's random variation in
+    deaths is not mistaken for an uncertain mortality level.
+    """
+    x = np.asarray(log_deviations, dtype=float)
+    e = np.asarray(expected_events, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(e) & (e > 0)
+    if ok.sum() < 3:
+        return 0.0
+    variance = float(np.var(x[ok], ddof=1)) - float(np.mean(1.0 / e[ok]))
+    return float(np.sqrt(max(variance, 0.0)))
+
+
 def ar1(series: np.ndarray) -> tuple[float, float]:
     """Standard deviation and lag-1 autocorrelation of a series of log deviations (NaNs dropped)."""
     x = np.asarray(series, dtype=float)
