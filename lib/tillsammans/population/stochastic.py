@@ -3,9 +3,11 @@
 Each simulation multiplies the fertility rates and the mortality hazard by ``exp(X_t)`` and adds ``X_t``
 persons to the in-migrants (net migration shocks, spread by the in-migrants' age profile), with an
 independent AR(1) process per component, ``X_t = φ X_{t−1} + σ ε_t`` (ε standard normal; the state before the
-first projected year drawn from the stationary distribution). ``σ`` is the observed year-to-year variation over the migration window: the standard
-deviation of the yearly log deviations of births and deaths from their expected numbers, and of the yearly
-net migration (persons). ``φ`` is the assumption ``persistence``; near 1 the deviations accumulate like a
+first projected year drawn from the stationary distribution).
+``σ`` is the observed year-to-year variation over the migration window: for births and deaths
+the standard deviation of the yearly log(observed ÷ expected) less the Poisson noise (1/expected), and at
+least Sweden's (for births: the variation of the national total fertility rate); for migration the standard
+deviation of the yearly net migration (persons). ``φ`` is the assumption ``persistence``; near 1 the deviations accumulate like a
 random walk, which is what the county backtests require for honest interval coverage (levels of migration
 shift for many years, not just one). The years carried through with observed components are the same in
 every simulation.
