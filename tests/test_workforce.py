@@ -289,3 +289,15 @@ def test_workforce_with_local_file(tmp_path, processed_dir):
 
 def test_quantile_names():
     assert [wf.quantile_name(q) for q in (0.025, 0.1, 0.5, 0.9, 0.975)] == ["q025", "q10", "q50", "q90", "q975"]
+
+
+def test_national_fallback_for_missing_use_rates(processed_dir, observed_2019):
+    """Sorsele (2422) has no Kolada n20891/n20892: Sweden's rates are used and the table says so."""
+    pop = data.load_table("population_municipality_age_sex", processed_dir, filters=[("region_code", "==", "2422")])
+    base = pop.groupby("age")["population"].sum()
+    frame = pd.concat([pd.DataFrame({"year": 2019 + k, "age": base.index, "population": base.values})
+                       for k in range(3)], ignore_index=True)
+    result = wf.workforce("2422", frame, local=None, processed_dir=processed_dir)
+    table = wf.assumptions_table(result)
+    assert table["Källa"].str.contains("för riket").any()
+    assert 0 < result.rates["use_80_89"] < result.rates["use_90"] <= 1

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tillsammans import data
+from tillsammans.municipalities import SWEDEN
 from tillsammans.workforce.assumptions import Assumptions, format_value, make_assumptions
 from tillsammans.workforce.sectors import SECTORS, users, working_age
 from tillsammans.workforce.staff import (
@@ -52,8 +53,9 @@ def use_rates(inputs: pd.DataFrame, municipality: str, population: pd.DataFrame,
               base_year: int | None = None, **assumptions) -> dict[str, float]:
     """Eldercare use rates by age band: share with hemtjänst or särskilt boende.
 
-    65–79 and 80+ from Kolada (``n20891`` of 65+, ``n20892`` of 80+, the municipality's own values); 80+ is
-    split into 80–89 and 90+ with the assumed ratio ``use_90_ratio`` and the base year's population.
+    65–79 and 80+ from Kolada (``n20891`` of 65+, ``n20892`` of 80+, the municipality's own values, Sweden's
+    when the municipality has none); 80+ is split into 80–89 and 90+ with the assumed ratio ``use_90_ratio``
+    and the base year's population.
 
     Returns
     -------
@@ -71,6 +73,9 @@ def use_rates(inputs: pd.DataFrame, municipality: str, population: pd.DataFrame,
     p80 = by_age.loc[80:89].sum()
     p90 = by_age.loc[90:].sum()
     r65, r80 = v.get("n20891", np.nan), v.get("n20892", np.nan)
+    if not (np.isfinite(r65) and np.isfinite(r80)):
+        national = _values(inputs, SWEDEN)
+        r65, r80 = national.get("n20891", np.nan), national.get("n20892", np.nan)
     if not (np.isfinite(r65) and np.isfinite(r80)):
         raise ValueError(f"municipality {municipality}: Kolada n20891/n20892 (invånare 65+/80+ med hemtjänst "
                          "eller särskilt boende) missing; cannot weight eldercare users")
@@ -582,7 +587,9 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
              "n01954 (antagande: lika personal per krona i de fyra verksamheterna)")),
         "Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+": (
             " / ".join(f"{100 * rates[k]:.1f} %".replace(".", ",") for k in ("use_65_79", "use_80_89", "use_90")),
-            f"Kolada n20891, n20892{kyear('n20892')} och antagen kvot 90+ / 80–89"),
+            (f"Kolada n20891, n20892{kyear('n20892')} och antagen kvot 90+ / 80–89"
+             if np.isfinite(v.get("n20892", np.nan)) else
+             "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89")),
         "Personalomsättning utöver pension, använd": (
             f"{100 * turnover:.1f} % per år".replace(".", ","), turnover_source),
         "Förvärvsfrekvens 20–64 år": (f"{100 * factors['employment_rate']:.1f} %".replace(".", ","),

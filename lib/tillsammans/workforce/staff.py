@@ -73,6 +73,8 @@ NATIONAL_KPIS: dict[str, str] = {
     "n01951": "Invånare totalt",
     "n01953": "Invånare 6–15 år",
     "n01954": "Invånare 16–19 år",
+    "n20891": "Invånare 65+ med hemtjänst eller i särskilt boende, andel",
+    "n20892": "Invånare 80+ med hemtjänst eller i särskilt boende, andel",
 }
 
 REQUIRED_LOCAL = ("n00098", "n11104", "n20041", "n20007", "n20001", "n01951", "n01956", "n01957", "n00214")
