@@ -38,13 +38,16 @@ def unit_staff(value: float = 100.0) -> pd.DataFrame:
 # -- SKR's national order of magnitude ---------------------------------------------------------------
 
 
-def test_skr_order_of_magnitude(processed_dir):
-    """SKR (Välfärdens kompetensförsörjning, 2022): 80+ growing by ~50 % needs ~30 % more eldercare staff.
+@pytest.mark.parametrize("ratio", [1.0, 2.0, 3.0])
+def test_skr_order_of_magnitude(processed_dir, ratio):
+    """SKR (Välfärdens kompetensförsörjning, 2022; "Äldreomsorg", 2021): 80+ growing by ~50 % over ten years
+    needs ~30 % more eldercare staff.
 
     Mapping: national inputs = Sweden's observed population 2020 (SCB 0000053A) and SCB's national projection
     (BE0401, 2024) for 2028, when 80+ has grown by ~50 %; national use rates 2020 (Kolada riket n20891,
     n20892); the model's age bands 65–79 / 80–89 / 90+ with the default 90+/80–89 ratio. Staff per user held
     constant as in SKR. The model gives ~34 %: the 65–79 band, which grows little, dilutes the 80+ growth.
+    The result holds for 90+/80–89 use ratios from 1 to 3 (the ratio is an assumption).
     """
     observed = data.load_table("population_sweden_age_sex", processed_dir, filters=[("year", "==", 2020)])
     projected = data.load_table("projection_population_deaths_sweden", processed_dir,
@@ -56,7 +59,7 @@ def test_skr_order_of_magnitude(processed_dir):
     pop = pd.concat([a, b], ignore_index=True)
     k = data.kolada(["n20891", "n20892"], regions=["00"], processed_dir=processed_dir)
     inputs = k[k["year"] == 2020].assign(region_code="00")
-    rates = wf.use_rates(inputs, "00", pop)
+    rates = wf.use_rates(inputs, "00", pop, use_90_ratio=ratio)
     need = wf.staff_need(pop, unit_staff(1.0), rates).set_index(["year", "sector"])["staff_need"]
     growth_80 = pop[(pop.age >= 80) & (pop.year == 2028)].population.sum() / \
         pop[(pop.age >= 80) & (pop.year == 2020)].population.sum() - 1

@@ -45,9 +45,10 @@ class Assumptions:
         "omsättningen separat.")
     hsl_share: float = _a(
         0.10, "Kommunal hälso- och sjukvård, andel av årsarbetarna i vård och omsorg",
-        "Antagande (ingen källa i spegeln): sjuksköterskor, arbetsterapeuter och fysioterapeuter bedöms utgöra "
-        "ungefär en tiondel av de kommunala årsarbetarna i vård och omsorg (Kolada n20041). Ersätts av "
-        "kommunens HR-underlag när det finns.")
+        "Antagande: SKR anger cirka 16 000 sjuksköterskor i kommunernas äldreomsorg 2019 (SKR, Äldreomsorg – "
+        "personal- och kompetensförsörjning, 2021), ungefär 7 % av rikets årsarbetare i vård och omsorg om "
+        "äldre och personer med funktionsnedsättning (Kolada n20041, 222 000); med arbetsterapeuter och "
+        "fysioterapeuter antas en tiondel. Ersätts av kommunens HR-underlag när det finns.")
     use_90_ratio: float = _a(
         2.0, "Insatsbehov 90+ år i förhållande till 80–89 år",
         "Antagande: andelen med hemtjänst eller särskilt boende är dubbelt så hög bland 90+ som bland 80–89 år. "
