@@ -48,8 +48,9 @@ class Assumptions:
         "överdödligheten under covid-19.")
     mortality_trend: str = _a(
         "scb", "Dödlighetens utveckling",
-        "'scb': SCB:s antagna dödsrisker 2024–2050 (BE0401, 2024), log-linjär interpolation från basåren; "
-        "'constant': dödstalen hålls på basårens nivå.")
+        "'scb': SCB:s framskrivning 2024 (BE0401): dödstal = framskrivna döda ÷ medelfolkmängd 2026–2050 "
+        "(spädbarn och 2024–2025 ur de antagna dödsriskerna), log-linjär interpolation från basåren, "
+        "oförändrat efter 2050; 'constant': dödstalen hålls på basårens nivå.")
     fertility_anchor_years: tuple[int, int] = _a(
         (2011, 2015), "Basår för fruktsamhetens åldersmönster",
         "Åldersspecifik fruktsamhet 2011–2015 ur födda efter moderns ålder (SCB BE0101E2, summerat över län) "

@@ -48,7 +48,8 @@ KOLADA_AGE_GROUPS: dict[str, tuple[int, int]] = {
 
 SOURCES = {
     "population": "SCB, BE0101N1 (folkmängd efter ålder och kön)",
-    "mortality": "SCB, BE0101D9 (döda) och BE0101A5 (medelfolkmängd); SCB BE0401 (antagna dödsrisker 2024–2050)",
+    "mortality": "SCB, BE0101D9 (döda) och BE0101A5 (medelfolkmängd); SCB BE0401 (framskrivna döda och "
+                 "dödsrisker 2024–2050)",
     "fertility": "SCB, BE0101E2 (födda efter moderns ålder) och BE0401 (antagen fruktsamhet 2024–2050)",
     "components": "Kolada (RKA): n01804 födda, n01805 döda, n01801 inflyttade, n01802 utflyttade, n01951 invånare",
 }
@@ -81,7 +82,7 @@ class PopulationInputs:
     national_asfr: np.ndarray  # (years, 101) births by mother's age ÷ mean women
     projected_years: np.ndarray
     projected_asfr: np.ndarray  # (years, 101) SCB BE0401
-    projected_mx: np.ndarray  # (years, 2, 101) from SCB death risks
+    projected_mx: np.ndarray  # (years, 2, 101) SCB BE0401: projected deaths ÷ mean population (see _projected_rates)
     boys_share: float
     county_codes: tuple[str, ...]
     county_years: np.ndarray
@@ -149,6 +150,40 @@ def _national_asfr(births: pd.DataFrame, pop: np.ndarray, pop_years: np.ndarray)
     return years, asfr
 
 
+def _projected_rates(frame: pd.DataFrame, years: np.ndarray, from_risks: np.ndarray) -> np.ndarray:
+    """Future national death rates by completed age from SCB's projected deaths ÷ mean population.
+
+    SCB's projected deaths and mean population (BE0401, 2026–2050) are by age *attained* in the year, i.e.
+    centred half a year below the completed age; the rate at completed age x is taken as the geometric mean
+    of the attained-age rates at x and x + 1 (ages 100–105+ pooled as 100+). These rates reproduce SCB's own
+    projected deaths; converting the published death risks instead gives up to 30 % higher mortality above
+    age 90. Age 0 (infants, from the risks rescaled to the observed level) and the years before the deaths table (2024–2025) use the death risks, the latter
+    scaled by the 2026 ratio of the two.
+    """
+    sexes = list(SEXES)
+    f = frame.assign(age=frame["age"].clip(upper=101))  # 101 collects 101–105+ as "attained 101+"
+    f = f.groupby(["year", "sex", "age"], as_index=False)[["projected_deaths", "projected_mean_population"]].sum()
+    d_years = np.arange(int(f.year.min()), int(f.year.max()) + 1)
+    ages = list(range(102))
+    deaths = _grid(f, ["year", "sex", "age"], "projected_deaths", [list(d_years), sexes, ages])
+    exposure = _grid(f, ["year", "sex", "age"], "projected_mean_population", [list(d_years), sexes, ages])
+    attained = rates.death_rates(np.nan_to_num(deaths), np.nan_to_num(exposure))
+    completed = np.sqrt(np.maximum(attained[..., :-1] * attained[..., 1:], 1e-12))
+    # 100+: pooled deaths ÷ pooled exposure of attained ages 100 and over.
+    completed[..., 100] = rates.death_rates(np.nan_to_num(deaths[..., 100:]).sum(-1),
+                                            np.nan_to_num(exposure[..., 100:]).sum(-1))
+    out = from_risks.copy()
+    for i, y in enumerate(years):
+        if y in d_years:
+            out[i, :, 1:] = completed[int(y - d_years[0]), :, 1:]
+    first = int(np.searchsorted(years, d_years[0]))
+    if first < len(years):
+        ratio = np.where(from_risks[first] > 0, out[first] / np.where(from_risks[first] > 0, from_risks[first], 1), 1.0)
+        for i in range(first):
+            out[i] = from_risks[i] * ratio
+    return out
+
+
 def _read(processed_dir: Path) -> PopulationInputs:
     from tillsammans.municipalities import registry as load_registry
 
@@ -178,11 +213,16 @@ def _read(processed_dir: Path) -> PopulationInputs:
     projected_asfr = np.nan_to_num(
         _grid(pf, ["year", "mother_age"], "fertility_rate", [list(projected_years), list(AGES)]))
     q = _grid(pd_, ["year", "sex", "age"], "death_risk", [list(projected_years), sexes, list(range(100))])
-    projected_mx = np.empty((len(projected_years), 2, 101))
-    projected_mx[..., :100] = rates.risk_to_rate(q)
+    from_risks = np.empty((len(projected_years), 2, 101))
+    from_risks[..., :100] = rates.risk_to_rate(q)
     # SCB gives no 100+ risk: use the last observed ratio m(100+)/m(99) (5-year pool) on SCB's m(99).
     recent = national_mx[-5:].mean(axis=0)
-    projected_mx[..., 100] = projected_mx[..., 99] * recent[:, 100] / recent[:, 99]
+    from_risks[..., 100] = from_risks[..., 99] * recent[:, 100] / recent[:, 99]
+    # SCB's age-0 risk is per mean population of infants (about half the births), twice the infant
+    # mortality of the life table: keep SCB's trend but start it from the observed level (5-year pool).
+    from_risks[..., 0] *= recent[:, 0] / from_risks[0, :, 0]
+    projected_mx = _projected_rates(load_table("projection_population_deaths_sweden", processed_dir),
+                                    projected_years, from_risks)
 
     cp = load_table("population_county_age_sex", processed_dir)
     cd = load_table("deaths_county_age_sex", processed_dir)
