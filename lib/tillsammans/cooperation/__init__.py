@@ -11,8 +11,8 @@ One call runs the network analysis; each step is also a function of its own modu
 Modules: :mod:`.functions` (catalogue, staff), :mod:`.vulnerability` (binomial shortfall risk),
 :mod:`.queueing` (Erlang C, square-root staffing), :mod:`.scale` (cost elasticities),
 :mod:`.geography` (centres, distances), :mod:`.legal` (legal forms, existing arrangements),
-:mod:`.ranking`, :mod:`.explain` (reasons in Swedish), :mod:`.assumptions`, :mod:`.figures` (matplotlib
-drawings specific to this analysis). Data flow: ``data`` → ``cooperation``; nothing here imports
+:mod:`.ranking`, :mod:`.explain` (reasons in Swedish), :mod:`.assumptions`; the figures live in
+:mod:`tillsammans.plots.cooperation`. Data flow: ``data`` → ``cooperation``; nothing here imports
 ``plots`` or ``reports``.
 """
 

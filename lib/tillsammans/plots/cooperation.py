@@ -1,4 +1,4 @@
-"""Drawings specific to the cooperation analysis (matplotlib only; the house style lives in ``plots``).
+"""Figures of the cooperation analysis (network map, vulnerability, elasticities, residuals, ranking heatmap).
 
 Each function draws on axes it is given and returns nothing, so a notebook applies the house style,
 calls one of these and adds the caption. Numbers drawn as text use Swedish formats.
@@ -12,9 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-
-def _sv(value: float, decimals: int = 0) -> str:
-    return f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+from tillsammans.plots import fmt_number
 
 
 def _polygons(geom):
@@ -62,7 +60,7 @@ def draw_network_map(
                 continue
             ax.plot([hx, row["lon"]], [hy, row["lat"]], color="#333333", linewidth=0.8, linestyle="--")
             if distances is not None:
-                ax.text((hx + row["lon"]) / 2, (hy + row["lat"]) / 2, f"{_sv(distances.at[host, code])} km",
+                ax.text((hx + row["lon"]) / 2, (hy + row["lat"]) / 2, f"{fmt_number(distances.at[host, code])} km",
                         fontsize=8, ha="center", va="center",
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     ax.scatter(pos["lon"], pos["lat"], s=18, color="black", zorder=3)
@@ -131,7 +129,7 @@ def draw_heatmap(ax, ranked: pd.DataFrame, labels: Mapping[str, str], criteria: 
     ax.set_yticklabels([f"{int(r)}. {labels.get(f, f)}" for f, r in zip(ranked.index, ranked["rang"])])
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            ax.text(j, i, _sv(values[i, j], 2), ha="center", va="center", fontsize=8,
+            ax.text(j, i, fmt_number(values[i, j], 2), ha="center", va="center", fontsize=8,
                     color="white" if values[i, j] > 0.6 else "black")
     ax.grid(False)
     ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="Poäng (0–1)")
