@@ -83,7 +83,7 @@ class Assumptions:
     calibrate_age_profile: bool = _a(
         True, "Flyttningarnas åldersprofil kalibreras mot utfallet",
         "Efter åren med observerade komponenter jämförs den framräknade befolkningen med Koladas åldersgrupper "
-        "(0–5, 6–15, 16–19, 20–64, 65–79, 80+ år). Skillnaden per år läggs till inflyttarnas åldersprofil "
+        "(0–5, 6–15, 16–19, 20–44, 45–64, 65–79, 80+ år). Skillnaden per år läggs till inflyttarnas åldersprofil "
         "(summa noll), så att kommunens egna flyttmönster — t.ex. barnfamiljer som flyttar in — följer med "
         "i framskrivningen. Länsprofilen ensam underskattade 0–5-åringarna med ca 3 % på tre år.")
     observed_components: bool = _a(

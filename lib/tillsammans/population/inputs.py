@@ -36,6 +36,8 @@ KOLADA_KPIS: dict[str, str] = {
     "n01953": "6-15",
     "n01954": "16-19",
     "n01955": "20-64",
+    "n02832": "20-44",
+    "n02833": "45-64",
     "n01956": "65-79",
     "n01957": "80+",
 }
@@ -44,6 +46,12 @@ KOLADA_KPIS: dict[str, str] = {
 KOLADA_AGE_GROUPS: dict[str, tuple[int, int]] = {
     "n01952": (0, 5), "n01953": (6, 15), "n01954": (16, 19), "n01955": (20, 64), "n01956": (65, 79),
     "n01957": (80, 100),
+}
+
+#: Age groups for calibrating the in-migrant age profile (20–64 split at 45 where Kolada has it).
+CALIBRATION_AGE_GROUPS: dict[str, tuple[int, int]] = {
+    "n01952": (0, 5), "n01953": (6, 15), "n01954": (16, 19), "n02832": (20, 44), "n02833": (45, 64),
+    "n01956": (65, 79), "n01957": (80, 100),
 }
 
 SOURCES = {

@@ -260,17 +260,22 @@ def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np
 def age_profile_correction(model: RegionModel, inputs: PopulationInputs, carried: np.ndarray) -> np.ndarray | None:
     """Yearly in-migrant counts by age that close the gap to Kolada's age groups after the observed years.
 
+    Groups: 0–5, 6–15, 16–19, 20–44, 45–64, 65–79, 80+ (Kolada n01952–n01954, n02832, n02833, n01956,
+    n01957; 20–64 as one group where the split is missing).
     The gap per Kolada age group (observed − carried-through at the last observed year) is divided by the
     number of observed years and spread over the group's ages in proportion to the in-migrant profile; the
     groups' gaps are centred so the correction sums to zero (the totals already follow the components).
     Returns None when the age groups are not all observed.
     """
-    from tillsammans.population.inputs import KOLADA_AGE_GROUPS
+    from tillsammans.population.inputs import CALIBRATION_AGE_GROUPS, KOLADA_AGE_GROUPS
 
     year = model.jump_off + len(model.observed_years)
     by_age = carried.sum(axis=0)
     gaps, masks = [], []
-    for kpi, (lo, hi) in KOLADA_AGE_GROUPS.items():
+    groups = CALIBRATION_AGE_GROUPS
+    if not all(np.isfinite(inputs.kolada_value(k, model.code, year)) for k in groups):
+        groups = KOLADA_AGE_GROUPS
+    for kpi, (lo, hi) in groups.items():
         observed = inputs.kolada_value(kpi, model.code, year)
         if not np.isfinite(observed):
             return None
