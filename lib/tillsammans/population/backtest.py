@@ -311,14 +311,16 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
 
     Kolada's ``year`` of these KPIs is the base year; the target is base + 5 (or + 10) years. Our value is the
     base-scenario projection from the latest single-age year (2019) with the observed components to 2022,
-    so for targets up to 2022 it is the carried-through estimate, not a forecast.
+    so for targets up to 2022 it is the carried-through estimate, not a forecast; ``ours_forecast`` is the
+    projection from 2019 without the observed components and without the age-profile calibration (a true
+    1–3-year forecast for targets 2020–2022).
 
     Returns
     -------
     DataFrame
-        ``region_code, kpi, age_group, base_year, target_year, scb_model, ours, observed, scb_error_pct,
-        ours_error_pct`` (observed from Kolada where the target year is observed; age 20–44 has no observed KPI
-        before 2022 in every region).
+        ``region_code, kpi, age_group, base_year, target_year, scb_model, ours, ours_forecast, observed,
+        scb_error_pct, ours_error_pct, ours_forecast_error_pct`` (percent errors where the target year is
+        observed in Kolada).
     """
     from tillsammans.data import kolada  # the projections are not among the model's inputs
 
@@ -333,17 +335,24 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
         model = prepare_region(code, None, end_year, "base", inputs)
         run = run_projection(model, inputs, end_year)
         by_age = run.population[0].sum(axis=1)
+        pure_model = prepare_region(code, None, end_year, "base", inputs, observed_components=False,
+                                    calibrate_age_profile=False)
+        pure = run_projection(pure_model, inputs, end_year).population[0].sum(axis=1)
         for rec in published[published.region_code == code].itertuples():
             ahead, ages = KOLADA_PROJECTIONS[rec.kpi]
             target = int(rec.year) + ahead
             lo, hi = ages if ages else (0, 100)
-            ours = float(by_age[target - run.years[0], lo:hi + 1].sum()) if run.years[0] <= target <= run.years[-1] else np.nan
+            inside = run.years[0] <= target <= run.years[-1]
+            ours = float(by_age[target - run.years[0], lo:hi + 1].sum()) if inside else np.nan
+            forecast = float(pure[target - run.years[0], lo:hi + 1].sum()) if inside else np.nan
             okpi = _OBSERVED_KPI.get(ages, "n02832" if ages == (20, 44) else None)
             obs = float(observed.get((okpi, code, target), np.nan)) if okpi else np.nan
             rows.append({"region_code": code, "kpi": rec.kpi, "age_group": TOTAL if ages is None else
                          (f"{lo}–{hi}" if hi < 100 else f"{lo}+"), "base_year": int(rec.year),
-                         "target_year": target, "scb_model": float(rec.value), "ours": ours, "observed": obs})
+                         "target_year": target, "scb_model": float(rec.value), "ours": ours,
+                         "ours_forecast": forecast, "observed": obs})
     out = pd.DataFrame(rows)
     out["scb_error_pct"] = 100 * (out["scb_model"] - out["observed"]) / out["observed"]
     out["ours_error_pct"] = 100 * (out["ours"] - out["observed"]) / out["observed"]
+    out["ours_forecast_error_pct"] = 100 * (out["ours_forecast"] - out["observed"]) / out["observed"]
     return out.sort_values(["region_code", "kpi", "base_year"]).reset_index(drop=True)
