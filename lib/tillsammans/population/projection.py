@@ -219,8 +219,13 @@ def _out_rates(model: RegionModel, pop: np.ndarray) -> np.ndarray:
     return np.clip(model.out_rate * rel * scale, 0.0, 1.0)
 
 
-def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np.ndarray]:
-    """Carry the jump-off population through the observed years with the observed component totals."""
+def _carry_through(model: RegionModel, inputs: PopulationInputs,
+                   multipliers: dict[int, tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
+    """Carry the jump-off population through the observed years with the observed component totals.
+
+    ``multipliers`` (year → mortality and fertility multipliers) is filled in, and reused when given again.
+    """
+    multipliers = {} if multipliers is None else multipliers
     years = np.array(model.observed_years, dtype=int)
     T = len(years)
     result = {"population": np.empty((1, T + 1, 2, 101)), "births": np.empty((1, T, 2)),
@@ -242,13 +247,16 @@ def _carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np
         start[0, :, 0] = obs["births"][y] * np.array([1 - model.boys_share, model.boys_share])
         out_mult = obs["out_migrants"][y] / max(float((start[0] * out_base).sum()), 1e-9)
         o = np.clip(out_base * out_mult, 0.0, 1.0)
-        m_mult, f_mult = 1.0, 1.0
-        for _ in range(2):  # births are exact after one pass, deaths (nearly linear in the multiplier) after two
+        # Births are exact after one pass, deaths (nearly linear in the multiplier) after two; a later round
+        # (age-profile calibration) starts from the previous round's multipliers and needs one.
+        m_mult, f_mult = multipliers.get(y, (1.0, 1.0))
+        for _ in range(1 if y in multipliers else 2):
             res = engine.step(pop, survival[t] ** m_mult, fert[t] * f_mult, model.boys_share, inc, o,
                               model.in_profile)
             births, deaths = res.births.sum(), res.deaths.sum()
             f_mult *= obs["births"][y] / births if births > 0 else 1.0
             m_mult *= obs["deaths"][y] / deaths if deaths > 0 else 1.0
+        multipliers[y] = (m_mult, f_mult)
         res = engine.step(pop, survival[t] ** m_mult, fert[t] * f_mult, model.boys_share, inc, o, model.in_profile)
         pop = res.population
         result["population"][:, t + 1] = pop
@@ -322,7 +330,8 @@ class ProjectionRun:
 def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
                    deviations: dict[str, np.ndarray] | None = None) -> ProjectionRun:
     """Carry through the observed years, then project to ``end_year`` (with optional level deviations)."""
-    carried = _carry_through(model, inputs)
+    multipliers: dict[int, tuple[float, float]] = {}
+    carried = _carry_through(model, inputs, multipliers)
     if model.assumptions.calibrate_age_profile and model.observed_years and model.in_correction is None:
         # Two rounds: the second picks up what ageing within the observed years moved across group borders.
         for _ in range(2):
@@ -330,7 +339,7 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
             if correction is None:
                 break
             model.in_correction = correction if model.in_correction is None else model.in_correction + correction
-            carried = _carry_through(model, inputs)
+            carried = _carry_through(model, inputs, multipliers)
     last = model.jump_off + len(model.observed_years)
     years = np.arange(model.jump_off, end_year + 1)
     if last >= end_year:
