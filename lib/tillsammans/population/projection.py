@@ -26,6 +26,9 @@ from tillsammans.population.scenarios import ScenarioSettings, resolve_scenario
 #: Latest end year accepted (SCB's assumptions end in 2050; rates are held constant after).
 MAX_END_YEAR = 2070
 
+#: The ``sex`` column's dtype (categorical, female before male).
+SEX_DTYPE = pd.CategoricalDtype(list(SEXES))
+
 COMPONENT_KPIS = {"births": "n01804", "deaths": "n01805", "in_migrants": "n01801", "out_migrants": "n01802"}
 
 
@@ -66,6 +69,7 @@ class RegionModel:
     out_relative_rate: np.ndarray
     totals: dict[int, float] = field(default_factory=dict)
     in_correction: np.ndarray | None = None  # (2, 101) persons per year, sums to 0 (calibrate_age_profile)
+    rates_cache: dict = field(default_factory=dict, repr=False)  # (first, last year) → survival, fertility
 
 
 def _fields(a: Assumptions) -> dict[str, Any]:
@@ -204,11 +208,14 @@ def prepare_region(
 
 
 def _base_rates(model: RegionModel, inputs: PopulationInputs, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a = model.assumptions
-    mx = schedules.national_mortality(inputs, years, a) * model.mortality_factor
-    survival = rates.survival_ratios(mx)
-    fert = schedules.national_fertility(inputs, years, a) * model.fertility_factor
-    return survival, fert
+    key = (int(years[0]), int(years[-1]))
+    if key not in model.rates_cache:
+        a = model.assumptions
+        mx = schedules.national_mortality(inputs, years, a) * model.mortality_factor
+        survival = rates.survival_ratios(mx)
+        fert = schedules.national_fertility(inputs, years, a) * model.fertility_factor
+        model.rates_cache[key] = (survival, fert)
+    return model.rates_cache[key]
 
 
 def _out_rates(model: RegionModel, pop: np.ndarray) -> np.ndarray:
@@ -366,7 +373,7 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
 def tidy_population(years: np.ndarray, population: np.ndarray) -> pd.DataFrame:
     """``year, sex, age, population`` from an array (n_years, 2, 101)."""
     n = len(years)
-    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n), categories=list(SEXES))
+    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n), dtype=SEX_DTYPE)
     return pd.DataFrame({
         "year": np.repeat(years, 2 * 101),
         "sex": sex,

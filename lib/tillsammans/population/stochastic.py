@@ -23,8 +23,14 @@ import numpy as np
 import pandas as pd
 
 from tillsammans.population.inputs import PopulationInputs, load_inputs
-from tillsammans.population.projection import ProjectionRun, RegionModel, prepare_region, run_projection
-from tillsammans.population.rates import AGES, SEXES
+from tillsammans.population.projection import (
+    SEX_DTYPE,
+    ProjectionRun,
+    RegionModel,
+    prepare_region,
+    run_projection,
+)
+from tillsammans.population.rates import AGES
 
 #: Allowed number of simulations (memory: about 0.8 kB per simulation and projected year).
 MIN_SIMS, MAX_SIMS = 1, 10_000
@@ -122,8 +128,7 @@ def simulate_population(
     pop = run.population
     S, n = pop.shape[0], len(run.years)
     cells = n * 2 * 101
-    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n * S),
-                                    categories=list(SEXES))
+    sex = pd.Categorical.from_codes(np.tile(np.repeat(np.array([0, 1], dtype=np.int8), 101), n * S), dtype=SEX_DTYPE)
     return pd.DataFrame({
         "sim": np.repeat(np.arange(S, dtype=np.int32), cells),
         "year": np.tile(np.repeat(run.years.astype(np.int16), 2 * 101), S),
