@@ -297,7 +297,9 @@ def data_vintage(manifest: dict) -> str:
 
     def span(name: str) -> str:
         years = tables.get(name, {}).get("years")
-        return f"{years[0]}–{years[1]}" if years else "–"
+        if not years:
+            return "–"
+        return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
 
     origin = manifest.get("origin", {})
     how = "offline-spegel" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
