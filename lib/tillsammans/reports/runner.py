@@ -15,6 +15,7 @@ beside its last good report.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import hashlib
 import json
@@ -85,13 +86,27 @@ def municipality_dir(code: str, name: str) -> str:
 
 @lru_cache(maxsize=32)
 def _notebook_parameters(path: str, mtime: float) -> dict:
-    import papermill
-
-    return dict(papermill.inspect_notebook(path))
+    # Same answer as papermill.inspect_notebook for Python notebooks, without importing papermill and
+    # nbformat (about 2 s, which would dominate a build where every report is already current).
+    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        raise ReportError(f"{path}: no cell tagged 'parameters' (papermill needs one)")
+    source = tagged[0]["source"]
+    tree = ast.parse("".join(source) if isinstance(source, list) else source)
+    params = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                params[target.id] = {"name": target.id, "default": ast.get_source_segment(
+                    "".join(source) if isinstance(source, list) else source, node.value)}
+    return params
 
 
 def notebook_parameters(path: str | Path) -> dict:
-    """The parameters a notebook declares in its ``parameters`` cell (name → papermill's description)."""
+    """The parameters a notebook declares in its ``parameters`` cell (name → its default as source text)."""
     path = Path(path)
     return _notebook_parameters(str(path), path.stat().st_mtime)
 
