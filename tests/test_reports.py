@@ -106,3 +106,45 @@ def test_cli_parameter_parsing_keeps_codes_as_strings():
 
     assert _parse_parameters(["municipality=0319", "end_year=2050", "scenario=base"]) == {
         "municipality": "0319", "end_year": 2050, "scenario": "base"}
+
+
+def _slow_notebook(path: Path, seconds: float) -> None:
+    """A synthetic notebook (built by the test) that takes ``municipality`` and sleeps."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell('municipality = "0319"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})\nprint('klar')")]
+    nbformat.write(nb, path)
+
+
+@pytest.mark.notebooks
+def test_interrupted_build_keeps_earlier_report_and_exits_nonzero(tmp_path):
+    """Ctrl-C during a build: non-zero exit, a summary, and the earlier good report left in place."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    notebook = tmp_path / "09_slow.ipynb"
+    reports = tmp_path / "reports"
+    env = {**os.environ, "TILLSAMMANS_REPORTS": str(reports)}
+    command = [sys.executable, "-m", "tillsammans", "reports", "--municipalities", "0319",
+               "--notebooks", str(notebook), "--no-progress"]
+    _slow_notebook(notebook, 0)
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    good = reports / "0319-alvkarleby" / "09_slow.html"
+    before = good.read_bytes()
+
+    _slow_notebook(notebook, 60)  # changed notebook: the cache does not skip it
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, text=True)
+    time.sleep(6)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "interrupted" in err
+    assert good.read_bytes() == before
+    assert not (reports / ".tmp").exists()

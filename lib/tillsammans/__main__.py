@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "reports":
         from tillsammans.reports import ReportError, build_reports
+        from tillsammans.reports.runner import BuildInterrupted, summary
 
         try:
             build_reports(
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         except ReportError as exc:
             print(exc, file=sys.stderr)
             return 1
+        except BuildInterrupted as exc:
+            print("interrupted: earlier good reports are unchanged\n" + summary(exc.results), file=sys.stderr)
+            return 130
         except KeyboardInterrupt:
             print("interrupted: earlier good reports are unchanged", file=sys.stderr)
             return 130

@@ -43,6 +43,14 @@ class ReportError(RuntimeError):
     """A report run failed; the message names each failed job."""
 
 
+class BuildInterrupted(KeyboardInterrupt):
+    """Ctrl-C or a kill during a build; ``results`` says what finished, failed or never ran."""
+
+    def __init__(self, results: list):
+        super().__init__("interrupted")
+        self.results = results
+
+
 @dataclass(frozen=True)
 class Job:
     """One notebook run: which notebook, with which parameters, written where."""
@@ -64,7 +72,7 @@ class Job:
 @dataclass
 class Result:
     job: Job
-    status: str  # "ok", "cached", "failed"
+    status: str  # "ok", "cached", "failed", "interrupted"
     seconds: float = 0.0
     error: str = ""
     keys: dict = field(default_factory=dict)
@@ -385,7 +393,9 @@ def run_jobs(
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
-        raise
+        done = {r.job for r in results}
+        results.extend(Result(job, "interrupted") for job, _ in todo if job not in done)
+        raise BuildInterrupted(results) from None
     finally:
         bar.close()
         if own:
@@ -401,8 +411,9 @@ def _read_keys(reports: Path, job: Job) -> dict:
 
 
 def summary(results: Sequence[Result]) -> str:
-    counts = {s: sum(r.status == s for r in results) for s in ("ok", "cached", "failed")}
-    lines = [f"{counts['ok']} rendered, {counts['cached']} unchanged (cached), {counts['failed']} failed"]
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "cached", "failed", "interrupted")}
+    lines = [f"{counts['ok']} rendered, {counts['cached']} unchanged (cached), {counts['failed']} failed"
+             + (f", {counts['interrupted']} interrupted (earlier reports kept)" if counts["interrupted"] else "")]
     for r in results:
         if r.status == "failed":
             lines.append(f"  FAILED {r.job.label}: {r.error} (log: reports/{LOG_DIR}/{r.job.out_dir}--"
