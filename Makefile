@@ -62,4 +62,4 @@ clean-reports:
 	rm -rf reports/[0-9]* reports/network reports/_logs reports/_screenshots reports/index.html reports/.tmp
 
 clean: clean-reports
-	rm -rf data/processed/*.parquet data/processed/manifest.json
+	rm -rf data/processed/*.parquet data/processed/manifest.json data/processed/cache

@@ -298,7 +298,12 @@ def _read(processed_dir: Path) -> PopulationInputs:
 
 @lru_cache(maxsize=2)
 def _cached(path: str, manifest_mtime_ns: int) -> PopulationInputs:
-    return _read(Path(path))
+    from tillsammans.cache import cached
+
+    # Every notebook kernel needs the same inputs: a report build reads the tables once and the other
+    # kernels load the pickled result from data/processed/cache (about 0.8 s saved per notebook).
+    return cached("population_inputs", lambda: _read(Path(path)), modules=["tillsammans.population"],
+                  processed_dir=Path(path))
 
 
 def load_inputs(processed_dir: Path | str | None = None, cache: bool = True) -> PopulationInputs:
@@ -309,8 +314,9 @@ def load_inputs(processed_dir: Path | str | None = None, cache: bool = True) -> 
     processed_dir : path, optional
         Folder of processed tables with ``manifest.json``; default :func:`tillsammans.paths.processed_dir`.
     cache : bool
-        Reuse the object read last for the same folder and manifest version (default). The model functions
-        never change its data (they only memoise derived schedules on it), so sharing it is safe.
+        Reuse the object read last for the same folder and manifest version (default), in this process and
+        through the disk cache in ``data/processed/cache`` across processes. The model functions never
+        change its data (they only memoise derived schedules on it), so sharing it is safe.
     """
     target = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     manifest = target / "manifest.json"
