@@ -148,14 +148,14 @@ def test_failed_build_leaves_processed_data_untouched(tmp_path, processed_dir):
     shutil.copytree(paths.raw_dir(), raw)
     processed = tmp_path / "processed"
     shutil.copytree(processed_dir, processed)
-    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    before = {p.name: p.read_bytes() for p in processed.iterdir() if p.is_file()}
     target = raw / TABLES["deaths_county_age_sex"].raw
     with gzip.open(target, "rb") as fh:
         head = fh.read(20_000)
     target.write_bytes(gzip.compress(head)[:-7])  # truncated gzip
     with pytest.raises(DataValidationError, match="deaths_county_age_sex"):
         data.build_processed(raw, processed)
-    after = {p.name: p.read_bytes() for p in processed.iterdir()}
+    after = {p.name: p.read_bytes() for p in processed.iterdir() if p.is_file()}
     assert after == before
     assert json.loads((processed / "manifest.json").read_text())["tables"]
 

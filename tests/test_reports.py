@@ -39,7 +39,7 @@ def test_plan_the_seven_and_refuse_unknown_codes(registry):
 
 @pytest.mark.notebooks
 def test_render_another_municipality(rendered):
-    reports, jobs, results = rendered
+    reports, _, results = rendered
     assert [r.status for r in results] == ["ok"], runner.summary(results)
     page = (reports / "0319-alvkarleby" / "01_population.html").read_text(encoding="utf-8")
     assert "Befolkningen i Älvkarleby" in page
@@ -62,7 +62,7 @@ def test_html_has_no_code_and_is_self_contained(rendered):
         assert alt and len(alt.group(1)) > 20
     assert re.search(r'<nav[^>]*class="toc"', page) and 'href="#Sammanfattning"' in page
     assert '<html lang="sv">' in page
-    captions = re.findall(r'<p class="caption"[^>]*>.*?</p>', page, re.S)
+    captions = re.findall(r'<p class="caption"[^>]*>.*?</p>', page, re.DOTALL)
     assert len(captions) >= 5 and all("Källa:" in c for c in captions)
     assert re.search(r"\d\u00a0\d{3}", page), "Swedish thousands separator (no-break space) expected"
     assert "Traceback" not in page and "Warning" not in page
@@ -77,7 +77,7 @@ def test_unchanged_inputs_are_cached(rendered):
 
 @pytest.mark.notebooks
 def test_bad_code_fails_with_registry_error_and_keeps_good_report(rendered):
-    reports, jobs, _ = rendered
+    reports, _, _ = rendered
     good = reports / "0319-alvkarleby" / "01_population.html"
     before = good.read_bytes()
     bad = runner.Job(str(NB01), {"municipality": "0318"}, "0319-alvkarleby", "test")

@@ -178,7 +178,7 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
                 "source": table.source,
                 "table_id": table.table_id,
                 "retrieved": origin.get("retrieved"),
-                "rows": int(len(frame)),
+                "rows": len(frame),
                 "sha256": sha256(target),
             }
             if "year" in frame.columns:

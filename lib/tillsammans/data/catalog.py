@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SEXES = ("female", "male")
-AGES = tuple(range(0, 101))  # 100 means 100 and over
+AGES = tuple(range(101))  # 100 means 100 and over
 MOTHER_AGES = ("<15", *(str(a) for a in range(15, 49)), "49+", "no information")
 KOLADA_GENDERS = ("T", "K", "M")
 
@@ -133,7 +133,7 @@ TABLES: dict[str, Table] = {
             "SCB, Befolkningsframskrivning 2024 (BE0401), antaganden", "BE0401 (dödsrisker)",
             {"region_code": "code", "year": "int", "sex": "str", "age": "int", "death_risk": "float"},
             key=("region_code", "year", "sex", "age"), counts=("death_risk",),
-            grid={"sex": SEXES, "age": tuple(range(0, 100))}, grid_by=("region_code", "year"),
+            grid={"sex": SEXES, "age": tuple(range(100))}, grid_by=("region_code", "year"),
         ),
         Table(
             "projection_population_deaths_sweden", "scb/projection_population_deaths_sweden.csv",
@@ -142,7 +142,7 @@ TABLES: dict[str, Table] = {
              "projected_deaths": "int", "projected_mean_population": "float"},
             key=("region_code", "year", "sex", "age"),
             counts=("projected_deaths", "projected_mean_population"),
-            grid={"sex": SEXES, "age": tuple(range(0, 106))}, grid_by=("region_code", "year"),
+            grid={"sex": SEXES, "age": tuple(range(106))}, grid_by=("region_code", "year"),
         ),
         Table(
             "kolada_values", "kolada/values.csv.gz", "Kolada (RKA)", "kolada:data",

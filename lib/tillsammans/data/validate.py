@@ -110,8 +110,8 @@ def check_table(frame: pd.DataFrame, table: Table, label: str, known_codes: Iter
             where = dict(zip(table.grid_by, np.atleast_1d(short.index[0])))
             violations.append((
                 label,
-                f"incomplete {'/'.join(table.grid)} grid: {len(short)} group(s) of {list(table.grid_by)} "
-                f"have {short.iloc[0]} cells instead of {expected}",
+                (f"incomplete {'/'.join(table.grid)} grid: {len(short)} group(s) of {list(table.grid_by)} "
+                 f"have {short.iloc[0]} cells instead of {expected}"),
                 f"group {where}",
             ))
     if violations:

@@ -47,7 +47,7 @@ NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4
 # -- numbers --------------------------------------------------------------------------------------
 
 
-def fmt_number(value: float | int | None, decimals: int = 0) -> str:
+def fmt_number(value: float | None, decimals: int = 0) -> str:
     """Format a number the Swedish way: ``12345.6`` → ``'12 345,6'`` (no-break space, decimal comma).
 
     Missing values give an en dash, the Swedish table convention for "no data".
@@ -87,7 +87,7 @@ def year_axis(ax, axis: str = "x", max_ticks: int = 8) -> None:
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(nbins=max_ticks, integer=True))
-    target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(round(x))}"))
+    target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{round(x)}"))
 
 
 def use_style() -> None:

@@ -8,14 +8,13 @@ window_years=5)``); an unknown name is an error that lists the known ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-
-def _a(default: Any, label: str, source: str) -> Any:
-    return field(default=default, metadata={"label": label, "source": source})
+from tillsammans import assumptions as _shared
+from tillsammans.assumptions import assumption as _a
 
 
 @dataclass(frozen=True)
@@ -114,29 +113,12 @@ class Assumptions:
             raise ValueError(f"profile_smoothing must be an integer in 0..20, got {self.profile_smoothing!r}")
 
 
-ASSUMPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Assumptions))
+ASSUMPTION_NAMES: tuple[str, ...] = _shared.names(Assumptions)
 
 
 def make_assumptions(base: Assumptions | None = None, **overrides: Any) -> Assumptions:
     """An :class:`Assumptions` with some fields changed; unknown names raise ``ValueError``."""
-    unknown = sorted(set(overrides) - set(ASSUMPTION_NAMES))
-    if unknown:
-        raise ValueError(f"unknown assumption(s) {', '.join(unknown)}; allowed: {', '.join(ASSUMPTION_NAMES)}")
-    return replace(base or Assumptions(), **overrides)
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if value is None:
-        return "från data"
-    if isinstance(value, tuple):
-        if all(isinstance(v, int) for v in value):
-            return "–".join(str(v) for v in value)
-        return "–".join(f"{v:g}".replace(".", ",") for v in value)
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)
+    return _shared.with_overrides(Assumptions, base, **overrides)
 
 
 def assumptions_table(assumptions: Assumptions | None = None, **overrides: Any) -> pd.DataFrame:
@@ -147,10 +129,4 @@ def assumptions_table(assumptions: Assumptions | None = None, **overrides: Any) 
     DataFrame
         Columns ``Antagande, Värde, Källa/motivering`` (Swedish, one row per assumption).
     """
-    a = make_assumptions(assumptions, **overrides)
-    rows = [
-        {"Antagande": f.metadata["label"], "Värde": _format(getattr(a, f.name)),
-         "Källa/motivering": f.metadata["source"]}
-        for f in fields(a)
-    ]
-    return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa/motivering"])
+    return _shared.table(make_assumptions(assumptions, **overrides), source_column="Källa/motivering")

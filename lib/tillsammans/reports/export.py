@@ -17,7 +17,7 @@ import nbformat
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 CSS = TEMPLATES / "report.css"
 
-_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -65,5 +65,5 @@ def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNo
 
 def external_references(page: str) -> list[str]:
     """Scripts, stylesheets and images the page would fetch from the network (should be none)."""
-    pattern = re.compile(r'<(?:script|img|link|iframe)[^>]+(?:src|href)="((?:https?:)?//[^"]+)"', re.I)
+    pattern = re.compile(r'<(?:script|img|link|iframe)[^>]+(?:src|href)="((?:https?:)?//[^"]+)"', re.IGNORECASE)
     return pattern.findall(page)

@@ -81,8 +81,8 @@ def render_index(rows: list[dict], network_links: list[tuple[str, str]], manifes
     head += "<th>Rapporter</th>"
     body = []
     for r in sorted(rows, key=lambda r: (not r["network"], r["name"])):
-        cells = [f'<td data-sort="{html.escape(r["name"])}"><strong>{html.escape(r["name"])}</strong> '
-                 f'<span class="code">{r["code"]}</span></td>']
+        cells = [(f'<td data-sort="{html.escape(r["name"])}"><strong>{html.escape(r["name"])}</strong> '
+                  f'<span class="code">{r["code"]}</span></td>')]
         for key, _, fmt in shown:
             value = r["keys"].get(key)
             cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'

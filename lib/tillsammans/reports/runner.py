@@ -210,7 +210,6 @@ def _hash_files(digest, files: Iterable[Path], root: Path) -> None:
 
 def inputs_fingerprint() -> str:
     """Hash of everything a report depends on besides its notebook and parameters."""
-    root = paths.project_root()
     digest = hashlib.sha256()
     manifest = paths.processed_dir() / "manifest.json"
     if manifest.exists():
@@ -314,7 +313,7 @@ def run_job(job: Job, reports: str, key: str, kernel: str = KERNEL, retries: int
         _key_file(reports_dir, job).write_text(key + "\n")
         failed_copy.unlink(missing_ok=True)
         return Result(job, "ok", time.perf_counter() - started, keys=keys)
-    except BaseException as exc:  # noqa: BLE001 - report every failure, including Ctrl-C in the worker
+    except BaseException as exc:
         if executed.exists():
             final_dir.mkdir(parents=True, exist_ok=True)
             os.replace(executed, failed_copy)

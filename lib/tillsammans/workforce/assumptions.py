@@ -8,13 +8,11 @@ known ones. :func:`assumptions_table` prints what a report used, with the data-d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
-
-def _a(default: Any, label: str, source: str) -> Any:
-    return field(default=default, metadata={"label": label, "source": source})
-
+from tillsammans import assumptions as _shared
+from tillsammans.assumptions import assumption as _a
 
 SKR_2022 = ("SKR, Välfärdens kompetensförsörjning – personalprognos 2021–2031 (2022) och Ekonomirapporten "
             "oktober 2022")
@@ -118,25 +116,9 @@ class Assumptions:
             raise ValueError(f"sick_leave_reduction must be in [0, 20] percentage points, got {self.sick_leave_reduction}")
 
 
-ASSUMPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Assumptions))
+ASSUMPTION_NAMES: tuple[str, ...] = _shared.names(Assumptions)
 
 
 def make_assumptions(base: Assumptions | None = None, **overrides: Any) -> Assumptions:
     """An :class:`Assumptions` with some fields changed; unknown names raise ``ValueError``."""
-    unknown = sorted(set(overrides) - set(ASSUMPTION_NAMES))
-    if unknown:
-        raise ValueError(f"unknown assumption(s) {', '.join(unknown)}; allowed: {', '.join(ASSUMPTION_NAMES)}")
-    return replace(base or Assumptions(), **overrides)
-
-
-def format_value(value: Any) -> str:
-    """Swedish display of an assumption value (decimal comma, ranges with en dash)."""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if value is None:
-        return "från data"
-    if isinstance(value, tuple):
-        return "–".join(format_value(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.4g}".replace(".", ",")
-    return str(value)
+    return _shared.with_overrides(Assumptions, base, **overrides)

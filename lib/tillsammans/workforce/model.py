@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tillsammans import assumptions as shared_assumptions
 from tillsammans import data
 from tillsammans.municipalities import SWEDEN
-from tillsammans.workforce.assumptions import Assumptions, format_value, make_assumptions
+from tillsammans.workforce.assumptions import Assumptions, make_assumptions
 from tillsammans.workforce.sectors import SECTORS, users, working_age
 from tillsammans.workforce.staff import (
     _values,
@@ -648,11 +649,10 @@ def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> p
     DataFrame
         ``Antagande, Värde, Källa`` (Swedish), the parameters first, then the values derived from data.
     """
-    from dataclasses import fields
-
     a = result.assumptions if result is not None else make_assumptions(**assumptions)
-    rows = [{"Antagande": f.metadata["label"], "Värde": format_value(getattr(a, f.name)),
-             "Källa": f.metadata["source"]} for f in fields(a)]
+    table = shared_assumptions.table(a, source_column="Källa")
     if result is not None:
-        rows += [{"Antagande": k, "Värde": v, "Källa": s} for k, (v, s) in result.derived.items()]
-    return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa"])
+        derived = pd.DataFrame([{"Antagande": k, "Värde": v, "Källa": s} for k, (v, s) in result.derived.items()],
+                               columns=table.columns)
+        table = pd.concat([table, derived], ignore_index=True)
+    return table

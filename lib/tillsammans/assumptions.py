@@ -1,0 +1,52 @@
+"""Shared machinery for the models' assumptions: labelled fields, overrides, Swedish display, report tables.
+
+Each model (population, workforce) keeps its assumptions in a frozen dataclass whose fields carry a Swedish
+label and a source in their metadata; these helpers turn one into the assumptions table of a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import Field, field, fields, replace
+from typing import Any, TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+
+
+def assumption(default: Any, label: str, source: str) -> Any:
+    """A dataclass field with its Swedish label and its source (or the reason it is an assumption)."""
+    return field(default=default, metadata={"label": label, "source": source})
+
+
+def names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def with_overrides(cls: type[T], base: T | None = None, **overrides: Any) -> T:
+    """``base`` (default: the defaults of ``cls``) with some fields changed; unknown names are an error."""
+    allowed = names(cls)
+    unknown = sorted(set(overrides) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown assumption(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    return replace(base if base is not None else cls(), **overrides)
+
+
+def format_value(value: Any) -> str:
+    """Swedish display of an assumption value (decimal comma, ranges with an en dash, ja/nej)."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if value is None:
+        return "från data"
+    if isinstance(value, tuple):
+        return "–".join(format_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}".replace(".", ",").replace("-", "\u2212")
+    return str(value)
+
+
+def table(assumptions: Any, source_column: str = "Källa") -> pd.DataFrame:
+    """One row per field: ``Antagande, Värde, <source_column>``."""
+    rows = [{"Antagande": f.metadata["label"], "Värde": format_value(getattr(assumptions, f.name)),
+             source_column: f.metadata["source"]} for f in fields(assumptions) if isinstance(f, Field)]
+    return pd.DataFrame(rows, columns=["Antagande", "Värde", source_column])
