@@ -27,10 +27,19 @@ CACHE_DIR = "cache"
 
 def _manifest_hashes(processed_dir: Path) -> str:
     manifest = processed_dir / "manifest.json"
-    if not manifest.exists():
-        raise FileNotFoundError(f"no processed data in {processed_dir} (manifest.json missing); run `make data`")
     tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
     return json.dumps({k: v["sha256"] for k, v in sorted(tables.items())})
+
+
+def files_hash(folder: Path) -> str:
+    """Hash of the files in a folder (e.g. the user's local extracts in data/raw/local); '' when absent."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(folder)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def source_hash(modules: Iterable[str]) -> str:
@@ -73,9 +82,10 @@ def cached(
     enabled : bool
         ``False`` computes without reading or writing the cache.
     """
-    if not enabled:
-        return compute()
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    if not enabled or not (processed_dir / "manifest.json").exists():
+        # Inputs that do not come from a built data folder (e.g. synthetic test data) are never cached.
+        return compute()
     digest = hashlib.sha256()
     digest.update(_manifest_hashes(processed_dir).encode())
     digest.update(source_hash(modules).encode())

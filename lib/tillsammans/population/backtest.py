@@ -124,8 +124,12 @@ def backtest_counties(
     seed: int = DEFAULT_SEED,
     processed_dir: Path | None = None,
     assumptions: Assumptions | None = None,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Project counties from past jump-offs and compare with the observed population.
+
+    The result depends only on the data, the model and the arguments, not on the municipality of a report,
+    so with ``cache=True`` it is computed once per build and kept in ``data/processed/cache``.
 
     Returns
     -------
@@ -135,6 +139,30 @@ def backtest_counties(
         100 · (projected − observed) ÷ observed; the interval columns are the model's simulation quantiles
         (NaN for the naive benchmark). ``age_group`` is ``total`` or one of 0–19, 20–64, 65–79, 80+.
     """
+    from tillsammans.cache import cached
+
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    parameters = {"counties": None if counties is None else list(counties), "jump_offs": list(jump_offs),
+                  "horizon": horizon, "n_sims": n_sims, "seed": seed, "assumptions": repr(assumptions)}
+    return cached(
+        "backtest_counties",
+        lambda: _backtest_counties(inputs, counties, jump_offs, horizon, n_sims, seed, processed_dir, assumptions),
+        modules=["tillsammans.population"], parameters=parameters, processed_dir=inputs.processed_dir,
+        enabled=cache,
+    )
+
+
+def _backtest_counties(
+    inputs: PopulationInputs | None = None,
+    counties: Sequence[str] | None = None,
+    jump_offs: Sequence[int] = BACKTEST_JUMP_OFFS,
+    horizon: int = 10,
+    n_sims: int = 500,
+    seed: int = DEFAULT_SEED,
+    processed_dir: Path | None = None,
+    assumptions: Assumptions | None = None,
+) -> pd.DataFrame:
+    """The computation behind :func:`backtest_counties` (uncached)."""
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     a = assumptions or Assumptions()
     codes = list(inputs.county_codes) if counties is None else list(counties)

@@ -641,6 +641,38 @@ def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def network_comparison(
+    municipalities: Sequence[str],
+    end_year: int = 2040,
+    scenario: str = "base",
+    local: str | Path | None = "auto",
+    processed_dir: Path | None = None,
+    cache: bool = True,
+    **assumptions,
+) -> pd.DataFrame:
+    """:func:`compare` for several municipalities, each with its main (deterministic) projection.
+
+    Every municipality's report and the network summary show the same comparison, so with ``cache=True``
+    it is computed once per build and kept in ``data/processed/cache`` (keyed on the data, the model
+    source, the arguments and the user's local extracts).
+    """
+    from tillsammans import paths, population
+    from tillsammans.cache import cached, files_hash
+
+    codes = list(municipalities)
+
+    def compute() -> pd.DataFrame:
+        inputs = population.load_inputs(processed_dir)
+        return compare({c: workforce(c, population.project_population(c, end_year, scenario, inputs=inputs),
+                                     local=local, processed_dir=processed_dir, **assumptions)
+                        for c in codes})
+
+    parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "local": str(local),
+                  "assumptions": assumptions, "local_files": files_hash(paths.local_dir())}
+    return cached("workforce_network", compute, modules=["tillsammans.population", "tillsammans.workforce"],
+                  parameters=parameters, processed_dir=processed_dir, enabled=cache)
+
+
 def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> pd.DataFrame:
     """The assumptions of a run (or of the defaults) for the report.
 
