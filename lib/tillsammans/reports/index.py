@@ -26,6 +26,7 @@ COLUMNS = [
     ("share_20_64", "Andel 20–64 år", lambda v: fmt_percent(v)),
     ("share_20_64_end", "Andel 20–64 år, slutår", lambda v: fmt_percent(v)),
     ("dependency_ratio", "Försörjningskvot", lambda v: fmt_number(v, 2)),
+    ("dependency_ratio_end", "Försörjningskvot, slutår", lambda v: fmt_number(v, 2)),
     ("share_80plus", "Andel 80+", lambda v: fmt_percent(v)),
     ("recruitment_need", "Rekryteringsbehov till slutåret", lambda v: fmt_number(v)),
     ("gap_per_1000", "Gap per 1 000 inv., slutår", lambda v: fmt_number(v, 1)),
