@@ -146,24 +146,15 @@ def backtest_counties(
                   "horizon": horizon, "n_sims": n_sims, "seed": seed, "assumptions": repr(assumptions)}
     return cached(
         "backtest_counties",
-        lambda: _backtest_counties(inputs, counties, jump_offs, horizon, n_sims, seed, processed_dir, assumptions),
+        lambda: _backtest_counties(inputs, counties, jump_offs, horizon, n_sims, seed, assumptions),
         modules=["tillsammans.population"], parameters=parameters, processed_dir=inputs.processed_dir,
         enabled=cache,
     )
 
 
-def _backtest_counties(
-    inputs: PopulationInputs | None = None,
-    counties: Sequence[str] | None = None,
-    jump_offs: Sequence[int] = BACKTEST_JUMP_OFFS,
-    horizon: int = 10,
-    n_sims: int = 500,
-    seed: int = DEFAULT_SEED,
-    processed_dir: Path | None = None,
-    assumptions: Assumptions | None = None,
-) -> pd.DataFrame:
+def _backtest_counties(inputs: PopulationInputs, counties: Sequence[str] | None, jump_offs: Sequence[int],
+                       horizon: int, n_sims: int, seed: int, assumptions: Assumptions | None) -> pd.DataFrame:
     """The computation behind :func:`backtest_counties` (uncached)."""
-    inputs = inputs if inputs is not None else load_inputs(processed_dir)
     a = assumptions or Assumptions()
     codes = list(inputs.county_codes) if counties is None else list(counties)
     unknown = [c for c in codes if c not in inputs.county_codes]

@@ -26,14 +26,13 @@ import time
 import traceback
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from tillsammans import paths
 
 KERNEL = "python3"
-KEYS_MIME = "application/vnd.tillsammans.keys+json"
 NETWORK_DIR = "network"
 LOG_DIR = "_logs"
 TMP_DIR = ".tmp"
@@ -244,6 +243,8 @@ def is_current(reports: Path, job: Job, key: str) -> bool:
 
 
 def _extract_keys(notebook) -> dict:
+    from tillsammans.plots import KEYS_MIME
+
     keys: dict = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -418,8 +419,3 @@ def summary(results: Sequence[Result]) -> str:
             lines.append(f"  FAILED {r.job.label}: {r.error} (log: reports/{LOG_DIR}/{r.job.out_dir}--"
                          f"{r.job.stem}.log; notebook: reports/{r.job.out_dir}/{r.job.stem}.FAILED.ipynb)")
     return "\n".join(lines)
-
-
-def results_as_records(results: Sequence[Result]) -> list[dict]:
-    return [{**asdict(r.job), "status": r.status, "seconds": round(r.seconds, 2), "error": r.error}
-            for r in results]
