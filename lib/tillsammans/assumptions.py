@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from tillsammans.formatting import fmt_general
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, tuple):
         return "–".join(format_value(v) for v in value)
     if isinstance(value, float):
-        return f"{value:.4g}".replace(".", ",").replace("-", "\u2212")
+        return fmt_general(value)
     return str(value)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tillsammans.cooperation import geography, ranking, vulnerability
 from tillsammans.cooperation.functions import CATALOGUE
+from tillsammans.formatting import NBSP, fmt_number
 
 BLOM_HANSEN_2016 = ("Blom-Hansen, Houlberg, Serritzlew & Treisman (2016), Jurisdiction Size and Local Government "
                     "Policy Expenditure: Assessing the Effect of Municipal Amalgamation, American Political Science "
@@ -30,12 +31,13 @@ SKR_AID = ("SKR, Kommunal personal (novemberstatistiken), tabell 4 'Antal anstä
 
 
 def _fmt(value: float, decimals: int = 2) -> str:
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",").replace("-", "\u2212")
+    """Up to ``decimals`` decimals, trailing zeros dropped (0,5; 70; 1,25)."""
+    text = fmt_number(value, decimals)
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def _pct(share: float) -> str:
-    return f"{_fmt(share * 100, 1)}\u00a0%"
+    return f"{_fmt(share * 100, 1)}{NBSP}%"
 
 
 def assumptions_table(

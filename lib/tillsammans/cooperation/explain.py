@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tillsammans.formatting import fmt_number, fmt_percent
 
-def _num(value: float, decimals: int = 0) -> str:
-    text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", "\u2212")
+_num = fmt_number
 
 
 def _pct(share: float, decimals: int = 0) -> str:
-    return f"{_num(share * 100, decimals)}\u00a0%"
+    return fmt_percent(share, decimals)
 
 
 _EVIDENCE = {

@@ -1,8 +1,7 @@
 """The house style: Swedish number formats, palette, figures and tables with numbered captions and sources.
 
-Swedish conventions (Språkrådet, SCB): a space as thousands separator (we use the no-break space U+00A0 so a
-number never wraps), a decimal comma, the minus sign U+2212, and a space before the percent sign. These
-machines have no Swedish locale, so formatting goes through ``babel``.
+Numbers are written by :mod:`tillsammans.formatting` (re-exported here as ``fmt_number``, ``fmt_percent``,
+``fmt_signed``), the study's one Swedish number format.
 
 Typical notebook use::
 
@@ -18,17 +17,15 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_decimal
 
-LOCALE = "sv_SE"
-MINUS = "\u2212"
-NBSP = "\u00a0"
+from tillsammans.formatting import fmt_number as fmt_number
+from tillsammans.formatting import fmt_percent as fmt_percent
+from tillsammans.formatting import fmt_signed as fmt_signed
 
 #: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
 PALETTE = {
@@ -44,26 +41,7 @@ PALETTE = {
 NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#7F7F7F")
 
 
-# -- numbers --------------------------------------------------------------------------------------
-
-
-def fmt_number(value: float | None, decimals: int = 0) -> str:
-    """Format a number the Swedish way: ``12345.6`` → ``'12 345,6'`` (no-break space, decimal comma).
-
-    Missing values give an en dash, the Swedish table convention for "no data".
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    text = format_decimal(round(float(value), decimals), format=pattern, locale=LOCALE)
-    return text.replace("\u2212", MINUS).replace("-", MINUS)
-
-
-def fmt_percent(share: float | None, decimals: int = 1) -> str:
-    """Format a share (0.123) as a Swedish percentage: ``'12,3 %'``."""
-    if share is None or pd.isna(share):
-        return "–"
-    return f"{fmt_number(100 * float(share), decimals)}{NBSP}%"
+# -- numbers: one formatter for the study (tillsammans.formatting) -------------------------------
 
 
 def swedish_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
