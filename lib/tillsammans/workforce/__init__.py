@@ -27,7 +27,7 @@ plots or reports.
 """
 
 from tillsammans.workforce.assumptions import ASSUMPTION_NAMES, Assumptions, make_assumptions
-from tillsammans.workforce.backtest import backtest_demand, backtest_errors
+from tillsammans.workforce.backtest import backtest_demand, backtest_errors, cached_backtest
 from tillsammans.workforce.demand import staff_need, total_over_sectors, use_rates, users
 from tillsammans.workforce.exits import (
     project_staff,
@@ -71,7 +71,7 @@ __all__ = [
     "AGE_BANDS", "ASSUMPTION_NAMES", "EMPLOYEE_AGE_PROFILE_SOURCE", "EMPLOYMENT_PROFILE_SOURCE", "LEVERS",
     "LOCAL_KPIS", "NATIONAL_KPIS", "POPULATION_VARIANTS", "QUALIFICATIONS", "SECTORS", "UNCERTAIN",
     "USER_GROUPS", "Assumptions", "LocalDataError", "WorkforceResult", "assumption_ranges",
-    "assumptions_table", "backtest_demand", "backtest_errors", "base_year", "compare", "gap", "lever_gap",
+    "assumptions_table", "backtest_demand", "backtest_errors", "cached_backtest", "base_year", "compare", "gap", "lever_gap",
     "levers_table", "local_for", "local_hr_path", "make_assumptions", "model_inputs", "national_shares",
     "network_comparison", "population_sensitivity", "prepare", "project_staff", "qualified_shortfall",
     "read_local_hr", "recruitment_need", "retirement_distribution", "retirement_hazard", "sector_gap",

@@ -146,3 +146,13 @@ def backtest_errors(backtest: pd.DataFrame, by: Sequence[str] = ("series", "hori
     out = out.reset_index()
     out["method"] = pd.Categorical(out["method"], categories=list(METHODS))
     return out.sort_values([*by, "method"]).reset_index(drop=True)
+
+
+def cached_backtest(jump_offs: Sequence[int] = JUMP_OFFS, processed_dir: Path | None = None,
+                    cache: bool = True) -> pd.DataFrame:
+    """:func:`backtest_demand` for all municipalities, computed once per build (``data/processed/cache``)."""
+    from tillsammans.cache import cached
+
+    return cached("workforce_backtest", lambda: backtest_demand(None, jump_offs, processed_dir=processed_dir),
+                  modules=["tillsammans.workforce"], parameters={"jump_offs": list(jump_offs)},
+                  processed_dir=processed_dir, enabled=cache)

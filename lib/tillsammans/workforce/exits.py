@@ -17,11 +17,11 @@
 
 from __future__ import annotations
 
-from math import erf, sqrt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from tillsammans.workforce.inputs import employee_age_shape, kolada_all
 from tillsammans.workforce.local import AGE_BANDS
@@ -37,41 +37,51 @@ EARLIEST_BEFORE_MEAN = 4
 TURNOVER_BOUNDS = (0.05, 0.95)
 
 
-def retirement_distribution(mean: float = 65.5, sd: float = 1.5) -> pd.Series:
-    """Probability of retiring at each completed age (0..:data:`MAX_AGE`), summing to 1.
-
-    A normal distribution around ``mean`` (sd ``sd``), cut :data:`EARLIEST_BEFORE_MEAN` years before the mean
-    and at the LAS age :data:`LAS_AGE` (or 3 years after the mean if that is later); the mass beyond a cut
-    retires at the cut.
-    """
-    if not (55 <= mean <= 75) or not np.isfinite(mean):
+def _check_retirement(mean: np.ndarray, sd: float) -> None:
+    if not (np.all(np.isfinite(mean)) and np.all((mean >= 55) & (mean <= 75))):
         raise ValueError(f"retirement age must be in 55..75 years, got {mean}")
     if not (0 <= sd <= 5):
         raise ValueError(f"retirement_age_sd must be in [0, 5] years, got {sd}")
-    low = int(np.floor(mean - EARLIEST_BEFORE_MEAN))
-    high = max(LAS_AGE, int(np.ceil(mean + 3)))
-    ages = np.arange(low, high + 1)
+
+
+def retirement_probabilities(mean: float | np.ndarray = 65.5, sd: float = 1.5) -> np.ndarray:
+    """Probability of retiring at each completed age 0..:data:`MAX_AGE` (rows sum to 1), one row per mean.
+
+    A normal distribution around ``mean`` (sd ``sd``), cut :data:`EARLIEST_BEFORE_MEAN` years before the mean
+    and at the LAS age :data:`LAS_AGE` (or 3 years after the mean if that is later); the mass beyond a cut
+    retires at the cut. Age a takes the exits in [a − 0.5, a + 0.5), so the mean stays at ``mean``.
+    """
+    means = np.atleast_1d(np.asarray(mean, dtype=float))
+    _check_retirement(means, sd)
+    ages = np.arange(MAX_AGE + 1, dtype=float)
+    low = np.floor(means - EARLIEST_BEFORE_MEAN)[:, None]
+    high = np.maximum(LAS_AGE, np.ceil(means + 3))[:, None]
     if sd > 0:
-        # age a takes the exits in [a − 0.5, a + 0.5), so the discrete mean stays at ``mean``
-        edges = np.r_[ages - 0.5, ages[-1] + 0.5]
-        cdf = np.array([0.5 * (1 + erf((x - mean) / (sd * sqrt(2)))) for x in edges])
-        cdf[0], cdf[-1] = 0.0, 1.0
-        p = np.diff(cdf)
+        upper = np.where(ages >= high, np.inf, ages + 0.5)
+        lower = np.where(ages <= low, -np.inf, ages - 0.5)
+        p = ndtr((upper - means[:, None]) / sd) - ndtr((lower - means[:, None]) / sd)
     else:
-        p = np.zeros(len(ages))
-        p[np.argmin(np.abs(ages - mean))] = 1.0
-    out = pd.Series(0.0, index=pd.RangeIndex(0, MAX_AGE + 1, name="age"))
-    out.loc[low:high] = p / p.sum()
-    return out
+        p = (ages[None, :] == np.clip(np.round(means), low[:, 0], high[:, 0])[:, None]).astype(float)
+    p = np.where((ages >= low) & (ages <= high), p, 0.0)
+    return p / p.sum(axis=1, keepdims=True)
 
 
-def retirement_hazard(mean: float = 65.5, sd: float = 1.5) -> np.ndarray:
-    """Probability of retiring at each age given still employed at that age (ages 0..:data:`MAX_AGE`)."""
-    p = retirement_distribution(mean, sd).to_numpy()
-    remaining = p[::-1].cumsum()[::-1]
+def retirement_distribution(mean: float = 65.5, sd: float = 1.5) -> pd.Series:
+    """:func:`retirement_probabilities` of one mean as a Series indexed by age."""
+    return pd.Series(retirement_probabilities(mean, sd)[0], index=pd.RangeIndex(0, MAX_AGE + 1, name="age"))
+
+
+def retirement_hazard(mean: float | np.ndarray = 65.5, sd: float = 1.5) -> np.ndarray:
+    """Probability of retiring at each age given still employed at that age (ages 0..:data:`MAX_AGE`).
+
+    One row per mean when ``mean`` is an array, else a vector.
+    """
+    p = retirement_probabilities(mean, sd)
+    remaining = p[:, ::-1].cumsum(axis=1)[:, ::-1]
     hazard = np.divide(p, remaining, out=np.zeros_like(p), where=remaining > 1e-12)
-    hazard[int(np.flatnonzero(p > 0)[-1]):] = 1.0
-    return hazard
+    last = (p > 0)[:, ::-1].argmax(axis=1)
+    hazard[np.arange(p.shape[1])[None, :] >= (p.shape[1] - 1 - last)[:, None]] = 1.0
+    return hazard if np.ndim(mean) else hazard[0]
 
 
 def older_age_shape(mean: float = 65.5, sd: float = 1.5) -> pd.Series:
@@ -156,25 +166,24 @@ def project_staff(age0: np.ndarray, need: np.ndarray, hazard: np.ndarray, turnov
     paths, n_years, n_sectors = need.shape
     stock = np.broadcast_to(age0, (paths, *age0.shape[-2:])).astype(float).copy()
     h = np.broadcast_to(hazard, (paths, hazard.shape[-1]))[:, None, :]
-    q = np.broadcast_to(np.asarray(turnover, dtype=float), (paths,))[:, None, None]
-    shape = hire_shape()[None, None, :]
+    keep = (1 - h) * (1 - np.broadcast_to(np.asarray(turnover, dtype=float), (paths,)))[:, None, None]
+    shape = hire_shape()
     out = {k: np.zeros((paths, n_years - 1, n_sectors)) for k in ("retirements", "turnover", "hires")}
+    aged = np.empty_like(stock)
     for t in range(1, n_years):
-        aged = np.zeros_like(stock)
+        aged[:, :, 0] = 0.0
         aged[:, :, 1:] = stock[:, :, :-1]
         aged[:, :, -1] += stock[:, :, -1]
-        retiring = aged * h
-        staying = aged - retiring
-        leaving = staying * q
-        staying -= leaving
-        hires = need[:, t, :] - staying.sum(axis=2)
-        grow = np.clip(hires, 0, None)[:, :, None] * shape
+        total = aged.sum(axis=2)
+        retiring = (aged * h).sum(axis=2)
+        staying = aged * keep
         left = staying.sum(axis=2)
-        # a falling need shrinks every age group alike rather than hiring a negative number of young people
+        hires = need[:, t, :] - left
+        # a falling need shrinks every age group alike rather than hiring a negative number of people
         shrink = np.where((hires < 0) & (left > 0), need[:, t, :] / np.where(left > 0, left, 1.0), 1.0)
-        stock = staying * shrink[:, :, None] + grow
-        out["retirements"][:, t - 1] = retiring.sum(axis=2)
-        out["turnover"][:, t - 1] = leaving.sum(axis=2)
+        stock = staying * shrink[:, :, None] + np.clip(hires, 0, None)[:, :, None] * shape
+        out["retirements"][:, t - 1] = retiring
+        out["turnover"][:, t - 1] = total - retiring - left
         out["hires"][:, t - 1] = hires
     return out
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from tillsammans.municipalities import SWEDEN
 from tillsammans.workforce.demand import need_array, sector_order, user_weights
-from tillsammans.workforce.exits import age_array, project_staff, retirement_hazard
+from tillsammans.workforce.exits import project_staff, retirement_hazard
 from tillsammans.workforce.inputs import Prepared, value_year, values
 from tillsammans.workforce.sectors import SECTORS
 from tillsammans.workforce.supply import supply_array
@@ -174,10 +174,9 @@ def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, pro
     users_ = population @ user_weights(prepared.rates)
     staff0 = prepared.sectors.set_index("sector")["staff"].reindex(list(SECTORS)).to_numpy()
     need = need_array(users_, staff0, years, prepared.base_year, productivity)
-    ages = np.atleast_1d(np.asarray(retirement_age, dtype=float))
-    hazard = np.stack([retirement_hazard(float(x), retirement_age_sd) for x in ages])
+    hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
     q = prepared.turnover["turnover"] if turnover is None else turnover
-    flows = project_staff(age_array(prepared.staff_age), need, hazard, q)
+    flows = project_staff(prepared.age0, need, hazard, q)
     supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
                             employment_level)
     return {"years": years, "need": need, **flows, "supply": supplied["supply"],

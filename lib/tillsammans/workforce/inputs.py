@@ -126,7 +126,9 @@ def employee_age_shape() -> pd.Series:
 @lru_cache(maxsize=4)
 def _kolada_all(directory: str, stamp: float) -> pd.DataFrame:
     kpis = sorted(set(LOCAL_KPIS) | set(NATIONAL_KPIS))
-    return data.kolada(kpis, processed_dir=Path(directory)).dropna(subset=["value"])
+    frame = data.kolada(kpis, processed_dir=Path(directory)).dropna(subset=["value"])
+    # plain strings: comparisons on pyarrow-backed columns dominate many small selections (the backtest)
+    return frame.astype({"kpi": object, "region_code": object}).reset_index(drop=True)
 
 
 def _processed(processed_dir: Path | None) -> tuple[str, float]:
@@ -185,17 +187,21 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
     """
     if tidy is None:
         tidy = read_kolada(municipality, processed_dir)
+    sel = tidy[tidy["region_code"].isin([municipality, SWEDEN])]
+    series = {key: (g["year"].to_numpy(), g["value"].to_numpy(dtype=float))
+              for key, g in sel.sort_values("year").groupby(["region_code", "kpi"], observed=True)}
     rows = []
     for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
-        mine = tidy[tidy["region_code"] == region].sort_values("year")
         for kpi, title in kpis.items():
-            sel = mine[mine["kpi"] == kpi]
-            before = sel[sel["year"] <= year]
-            pick = before.iloc[-1] if len(before) else (sel.iloc[0] if len(sel) else None)
-            rows.append({"region_code": region, "kpi": kpi, "title": title,
-                         "value": float(pick["value"]) if pick is not None else np.nan,
-                         "year": int(pick["year"]) if pick is not None else pd.NA})
-    return pd.DataFrame(rows)
+            years, vals = series.get((region, kpi), (np.array([], dtype=int), np.array([])))
+            # the value of ``year`` or the latest before it; else the earliest after it
+            i = np.searchsorted(years, year, side="right") - 1
+            i = i if i >= 0 else (0 if len(years) else None)
+            rows.append((region, kpi, title, vals[i] if i is not None else np.nan,
+                         int(years[i]) if i is not None else pd.NA))
+    out = pd.DataFrame(rows, columns=["region_code", "kpi", "title", "value", "year"])
+    out["year"] = out["year"].astype("Int64")
+    return out
 
 
 def values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
@@ -238,6 +244,8 @@ class Prepared:
         (lowest, highest) factor on employment rates for the uncertainty.
     part_timers, sick_leave :
         Kolada n00227 (persons) and n00090 (share) for the levers.
+    age0 : ndarray
+        ``staff_age`` as an array, sectors × ages (for the year-by-year step).
     """
 
     municipality: str
@@ -250,6 +258,7 @@ class Prepared:
     employment_range: tuple[float, float]
     part_timers: float
     sick_leave: float
+    age0: np.ndarray
 
 
 def employment_range(tidy: pd.DataFrame, municipality: str, first: int = 2012) -> tuple[float, float]:

@@ -151,7 +151,7 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
     sick = float(v.get("n00090", np.nan)) / 100
     prepared = Prepared(municipality, year0, sectors, staff_age, rates, factors, turnover,
                         employment_range(tidy, municipality), part_timers if np.isfinite(part_timers) else 0.0,
-                        sick if np.isfinite(sick) else 0.0)
+                        sick if np.isfinite(sick) else 0.0, ages)
     return prepared, inputs, staff
 
 
