@@ -118,7 +118,9 @@ def derived_table(result) -> pd.DataFrame:
          f"Kolada n00098{year('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar"),
         ("Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+",
          " / ".join(fmt_percent(rates[k]) for k in ("use_65_79", "use_80_89", "use_90")),
-         f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"),
+         f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
+         if pd.notna(v.get("n20892")) else
+         "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89"),
         ("Åldersfördelning under 55 år (personal och nyanställda)", "rikets anställda", EMPLOYEE_AGE_PROFILE_SOURCE),
         ("Åldersfördelning 55+ år", "följer pensionsåldern",
          f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "

@@ -141,11 +141,12 @@ def backtest_errors(backtest: pd.DataFrame, by: Sequence[str] = ("series", "hori
                       var_name="method", value_name="predicted")
     long["pe"] = 100 * (long["predicted"] - long["observed"]) / long["observed"]
     long["ape"] = long["pe"].abs()
-    out = long.groupby([*by, "method"], sort=False).agg(n=("pe", "size"), mape=("ape", "mean"),
+    keys = list(dict.fromkeys([*by, "method"]))
+    out = long.groupby(keys, sort=False).agg(n=("pe", "size"), mape=("ape", "mean"),
                                                          median_ape=("ape", "median"), bias=("pe", "mean"))
     out = out.reset_index()
     out["method"] = pd.Categorical(out["method"], categories=list(METHODS))
-    return out.sort_values([*by, "method"]).reset_index(drop=True)
+    return out.sort_values(keys).reset_index(drop=True)
 
 
 def cached_backtest(jump_offs: Sequence[int] = JUMP_OFFS, processed_dir: Path | None = None,

@@ -113,7 +113,8 @@ def read_local_hr(path: Path | str, municipality: str) -> pd.DataFrame:
             problems.append(f"line {i}: staff_fte {value!r} is not a number; expected årsarbetare >= 0")
             staff = None
         if staff is not None and not (0 <= staff <= MAX_STAFF_FTE):
-            what = "negative or NaN" if not (staff >= 0) else "not a finite number of årsarbetare"
+            what = ("negative or NaN" if not (staff >= 0) else
+                    "not a finite number" if staff == float("inf") else "too large")
             problems.append(f"line {i}: staff_fte {value!r} is {what}; expected årsarbetare from 0 to "
                             f"{MAX_STAFF_FTE:,}".replace(",", " "))
             staff = None
