@@ -76,47 +76,56 @@ def test_zero_change_gives_zero_need():
     pop = synthetic_population()
     need = wf.staff_need(pop, unit_staff(), RATES)
     assert np.allclose(need["staff_need"], 100.0)
-    young = pd.DataFrame({"sector": list(wf.SECTORS), "age": 30, "staff": 100.0})  # nobody near pension
-    retired = wf.retirements(young, sorted(pop.year.unique()))
-    assert retired["retirements"].abs().max() == 0
-    rec = wf.recruitment_need(need, retired, turnover=0.0)
+    young = np.zeros((len(wf.SECTORS), 81))
+    young[:, 30] = 100.0  # nobody near retirement over 11 years
+    years = sorted(pop.year.unique())
+    run = wf.project_staff(young, np.full((1, len(years), len(wf.SECTORS)), 100.0), wf.retirement_hazard(), 0.0)
+    assert np.abs(run["retirements"]).max() == 0 and np.abs(run["hires"]).max() < 1e-9
+    flows = pd.DataFrame([(y, s, 0.0, 0.0) for y in years[1:] for s in wf.SECTORS],
+                         columns=["year", "sector", "retirements", "turnover"])
+    rec = wf.recruitment_need(need, flows)
     assert np.allclose(rec[["growth", "retirements", "turnover", "recruitment_need", "recruitment_gross"]], 0.0)
-    assert np.allclose(rec["cum_recruitment_gross"], 0.0)
 
 
-def test_recruitment_is_growth_plus_retirements_plus_turnover():
-    pop = synthetic_population(old_growth=0.03)
-    need = wf.staff_need(pop, unit_staff(), RATES)
-    staff_age = wf.staff_by_age(pd.DataFrame({"sector": list(wf.SECTORS), "age_band": "55+", "staff": 50.0,
-                                              "source": "test"}))
-    retired = wf.retirements(staff_age, sorted(pop.year.unique()))
-    rec = wf.recruitment_need(need, retired, turnover=0.05)
-    assert np.allclose(rec["recruitment_need"], rec["growth"] + rec["retirements"])
-    assert np.allclose(rec["recruitment_gross"] - rec["recruitment_need"], rec["turnover"])
-    end = rec[rec.year == rec.year.max()].set_index("sector")
-    first = need[need.year == need.year.min()].set_index("sector")["staff_need"]
-    last = need[need.year == need.year.max()].set_index("sector")["staff_need"]
-    assert np.allclose(end["cum_growth"], (last - first).reindex(end.index))
-    assert rec.loc[rec.sector == "aldreomsorg", "growth"].gt(0).all()
-    assert rec.loc[rec.sector == "forskola", "growth"].abs().max() < 1e-9
+def test_hires_replace_every_leaver_and_keep_the_need():
+    """Stock identity: hires = growth + retirements + other leavers, every year and sector."""
+    need = np.linspace(100, 140, 12)[None, :, None].repeat(len(wf.SECTORS), axis=2)
+    ages = np.zeros((len(wf.SECTORS), 81))
+    ages[:, 40:66] = 100.0 / 26
+    run = wf.project_staff(ages, need, wf.retirement_hazard(65.5), 0.05)
+    growth = np.diff(need, axis=1)
+    assert np.allclose(run["hires"], growth + run["retirements"] + run["turnover"])
+    assert (run["retirements"] > 0).all() and np.allclose(run["turnover"][:, 0], 0.05 * (100 - run["retirements"][:, 0]))
 
 
-def test_all_older_staff_retire_within_horizon():
-    staff_age = pd.DataFrame({"sector": "ifo", "age": range(55, 66), "staff": 10.0})
-    retired = wf.retirements(staff_age, range(2019, 2040), pension_age=66)
-    assert retired["retirements"].sum() == pytest.approx(110.0)
-    assert retired["remaining"].min() >= 0
-    later = wf.retirements(staff_age, range(2019, 2030), pension_age=67)
-    early = wf.retirements(staff_age, range(2019, 2030), pension_age=66)
-    assert later["retirements"].sum() < early["retirements"].sum()
+def test_hired_staff_also_retire():
+    """A young stock hires 20 % older staff each year (the hire profile reaches 54): over 40 years some of
+    the hires retire, so retirements exceed what the initial stock alone could give."""
+    ages = np.zeros((1, 81))
+    ages[0, 50] = 100.0
+    need = np.full((1, 41, 1), 100.0)
+    run = wf.project_staff(ages, need, wf.retirement_hazard(65.5), 0.0)
+    assert run["retirements"].sum() > 100.0 + 1.0
 
 
-def test_exit_hazard_mean_is_pension_age():
-    h = wf.exit_hazard(66, 1.5)
-    surv = np.cumprod(np.r_[1.0, 1 - h.to_numpy()[:-1]])
-    p = surv * h.to_numpy()
-    assert p.sum() == pytest.approx(1.0)
-    assert (np.arange(len(p)) * p).sum() == pytest.approx(66, abs=0.3)
+def test_retirement_distribution_mean_and_cuts():
+    for mean in (64.2, 65.5, 66.5):
+        p = wf.retirement_distribution(mean, 1.5)
+        assert p.sum() == pytest.approx(1.0)
+        assert (p.index.to_numpy() * p.to_numpy()).sum() == pytest.approx(mean, abs=0.05)
+        last = max(69, int(np.ceil(mean + 3)))  # the LAS age, or 3 years after the mean if later
+        assert p.loc[last + 1:].sum() == 0 and p.loc[: int(np.floor(mean - 4)) - 1].sum() == 0
+    h = wf.retirement_hazard(65.5)
+    assert h[69] == 1.0 and (h[:60] == 0).all()
+
+
+def test_later_retirement_means_fewer_retirements():
+    ages = np.zeros((1, 81))
+    ages[0, 55:66] = 10.0
+    need = np.full((1, 11, 1), 110.0)
+    early = wf.project_staff(ages, need, wf.retirement_hazard(64.2), 0.0)["retirements"].sum()
+    late = wf.project_staff(ages, need, wf.retirement_hazard(66.5), 0.0)["retirements"].sum()
+    assert late < early
 
 
 @pytest.mark.parametrize("productivity", [0.0, 0.005, 0.01, 0.02])
@@ -127,27 +136,39 @@ def test_more_productivity_never_raises_need(productivity):
     assert (high["staff_need"] <= low["staff_need"] + 1e-9).all()
 
 
-def test_bad_parameters_are_rejected():
-    with pytest.raises(ValueError, match="unknown assumption"):
-        wf.make_assumptions(pensionage=67)
-    with pytest.raises(ValueError, match="pension_age"):
-        wf.make_assumptions(pension_age=90)
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("pensionage", 67, "unknown assumption"),
+    ("retirement_age", 90, r"retirement_age must be years in \[55, 75\], got 90"),
+    ("retirement_age", 54.9, "retirement_age"),
+    ("hsl_share", 1.2, r"hsl_share must be a share in \[0, 1\), got 1.2"),
+    ("hsl_share", -0.1, "hsl_share"),
+    ("turnover", 0.7, r"turnover must be a yearly share in \[0, 0.5\], got 0.7"),
+    ("productivity", float("inf"), "productivity"),
+    ("retirement_age_range", (66.0, 70.0), "lowest <= assumption"),
+])
+def test_bad_assumptions_are_rejected(name, value, message):
+    with pytest.raises(ValueError, match=message):
+        wf.make_assumptions(**{name: value})
+
+
+def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match="productivity"):
         wf.staff_need(synthetic_population(), unit_staff(), RATES, productivity=0.5)
     with pytest.raises(ValueError, match="population frame lacks"):
         wf.users(pd.DataFrame({"year": [2019], "population": [1.0]}), RATES)
     with pytest.raises(ValueError, match="unknown lever"):
-        wf.lever_effects(synthetic_population(), pd.DataFrame(), {}, 1.0, 0.0, 0.0, levers=["magic"])
+        wf.lever_gap(pd.DataFrame({"year": [2019], "staff_need": [1.0], "supply": [1.0]}), pd.DataFrame(),
+                     0.0, 0.0, ["magic"], 2019)
+    with pytest.raises(ValueError, match="retirement age must be in 55..75"):
+        wf.retirement_hazard(80.0)
 
 
-def test_need_quantiles_are_ordered():
-    sims = synthetic_population(old_growth=0.02, sims=list(range(20)))
-    sims.loc[sims.year > 2019, "population"] *= 1 + 0.002 * sims.loc[sims.year > 2019, "sim"]
-    qs = wf.need_quantiles(sims, unit_staff(), RATES)
-    cols = ["q025", "q10", "q50", "q90", "q975"]
-    assert list(qs.columns) == ["year", *cols]
-    assert (qs[cols].diff(axis=1).iloc[:, 1:] >= -1e-9).all().all()
-    assert qs["q975"].iloc[-1] > qs["q025"].iloc[-1]
+def test_quantile_naming_is_the_populations():
+    from tillsammans.population.stochastic import quantile_name
+    from tillsammans.workforce import uncertainty
+
+    assert uncertainty.quantile_name is quantile_name
+    assert [quantile_name(q) for q in uncertainty.QUANTILES] == ["q025", "q10", "q50", "q90", "q975"]
 
 
 # -- the seven, real data ------------------------------------------------------------------------------
@@ -160,40 +181,150 @@ def observed_2019(processed_dir):
     return pop
 
 
+def test_base_year_is_latest_staff_year(processed_dir):
+    k = data.kolada(["n00098"], processed_dir=processed_dir)
+    municipal = k[k["region_code"].str.len() == 4]
+    full = municipal.groupby("year")["region_code"].nunique()
+    assert wf.base_year(processed_dir) == int(full[full == full.max()].index.max()) == 2022
+
+
 @pytest.mark.parametrize("code", NETWORK)
 def test_network_staff_today(processed_dir, code):
+    year = wf.base_year(processed_dir)
     k = data.kolada(["n00098"], regions=[code], processed_dir=processed_dir)
-    assert (k["year"] == 2019).any() and k["value"].gt(0).all()
-    staff = wf.staff_today(code, 2019, local=None, processed_dir=processed_dir)
+    staff = wf.staff_today(code, year, local=None, processed_dir=processed_dir)
     sectors = wf.sector_staff(staff)
     assert list(sectors["sector"]) == list(wf.SECTORS)
-    assert (sectors["staff"] >= 0).all() and (sectors["staff"] > 0).sum() == len(wf.SECTORS)
-    total = float(k.loc[k.year == 2019, "value"].iloc[0])
+    assert (sectors["staff"] > 0).all()
+    total = float(k.loc[k.year == year, "value"].iloc[0])
     assert sectors["staff"].sum() == pytest.approx(total)  # sectors sum to Kolada's total
-    assert ((sectors["share_55"] >= 0) & (sectors["share_55"] <= 1)).all()
+    ages = wf.staff_age_profile(staff)
+    assert ages["staff"].sum() == pytest.approx(total)
+    older = ages[ages["age"] >= 55]["staff"].sum() / total
+    share55 = data.kolada(["n00214"], regions=[code], processed_dir=processed_dir)
+    assert older == pytest.approx(float(share55.loc[share55.year == year, "value"].iloc[0]) / 100, abs=0.02)
 
 
-@pytest.mark.parametrize("code", NETWORK)
-def test_network_model_runs(processed_dir, observed_2019, code):
-    """Run on a SYNTHETIC path built from the observed 2019 population (ages shifted, no deaths/migration)."""
-    base = observed_2019[observed_2019.region_code == code].groupby("age")["population"].sum()
-    frames = []
-    for k in range(11):
-        shifted = base.shift(k).fillna(base.iloc[0])
-        frames.append(pd.DataFrame({"year": 2019 + k, "age": shifted.index, "population": shifted.values}))
-    pop = pd.concat(frames, ignore_index=True)
-    result = wf.workforce(code, pop, local=None, processed_dir=processed_dir)
+@pytest.fixture(scope="module")
+def enkoping(processed_dir):
+    from tillsammans import population
+
+    pop = population.project_population("0381", end_year=2040, processed_dir=processed_dir)
+    sims = population.simulate_population("0381", end_year=2040, n_sims=200, processed_dir=processed_dir)
+    return pop, sims, wf.workforce("0381", pop, sims, local=None, processed_dir=processed_dir)
+
+
+def test_real_run_identities(enkoping):
+    _, _, result = enkoping
+    assert result.base_year == 2022
     assert result.need_total["staff_need"].iloc[0] == pytest.approx(result.sectors["staff"].sum())
     assert (result.need["staff_need"] >= 0).all()
-    total = wf.total_over_sectors(result.need)
-    assert np.allclose(total["staff_need"], result.need.groupby("year")["staff_need"].sum().to_numpy())
-    assert result.gap["gap"].iloc[0] == pytest.approx(0.0, abs=1e-6)
-    assert 0 <= result.turnover <= 0.5
+    # the base-year difference is measured, not forced to zero
+    assert abs(result.gap["gap"].iloc[0]) > 1.0
+    assert result.gap["gap"].iloc[0] == pytest.approx(result.sectors["staff"].sum() - result.supply["supply"].iloc[0])
+    assert 0 <= result.turnover["turnover"] <= 0.5
     levers = result.levers.set_index("lever")
     assert levers.loc["together", "remaining"] <= levers.loc["gap", "remaining"]
     assert levers.loc[list(wf.LEVERS), "step"].sum() == pytest.approx(levers.loc["together", "step"])
-    table = wf.assumptions_table(result)
-    assert list(table.columns) == ["Antagande", "Värde", "Källa"] and table["Källa"].str.len().gt(0).all()
+
+
+def test_intervals_are_ordered_and_cover_the_main_path(enkoping):
+    _, _, result = enkoping
+    sel = result.intervals[(result.intervals["year"] == 2040) & (result.intervals["sector"] == "total")]
+    cols = ["q025", "q10", "q50", "q90", "q975"]
+    assert (np.diff(sel[cols].to_numpy(), axis=1) >= -1e-9).all()
+    key = result.key_figures()
+    for name in ("need_end", "cum_recruitment_need", "gap_end"):
+        assert key[f"{name}_q025"] <= key[name] <= key[f"{name}_q975"], name
+        assert key[f"{name}_q90"] - key[f"{name}_q10"] > 0
+    sectors = wf.sector_results(result)
+    assert sectors.set_index("sector").loc["total", "staff_need"] == pytest.approx(key["need_end"])
+    assert sectors.set_index("sector").loc["total", "gap"] == pytest.approx(key["gap_end"])
+
+
+def test_tornado_moves_the_gap_the_expected_way(enkoping):
+    _, _, result = enkoping
+    t = result.tornado.set_index("assumption")
+    assert t.loc["productivity", "gap_high"] < t.loc["productivity", "gap_low"]  # more productive, smaller gap
+    assert t.loc["retirement_age", "gap_high"] < t.loc["retirement_age", "gap_low"]  # later retirement, more supply
+    assert t.loc["employment_level", "gap_high"] < t.loc["employment_level", "gap_low"]
+    assert t.loc["population", "swing"] > 0
+    assert list(result.tornado["swing"]) == sorted(result.tornado["swing"], reverse=True)
+
+
+@pytest.mark.parametrize(("factor", "change", "sign"), [
+    ("employment_scale", 1.05, -1), ("welfare_share", 1.05, -1), ("fte_per_person", 1.05, -1),
+    ("commuting_factor", 1.05, -1), ("commuting_factor", 0.95, +1),
+])
+def test_every_supply_input_moves_the_gap(enkoping, processed_dir, factor, change, sign):
+    """Perturb each supply input: the base-year and 2040 gap move in the expected direction."""
+    import dataclasses
+
+    from tillsammans.workforce.gap import run_paths
+    from tillsammans.workforce.sectors import population_array
+
+    pop, _, result = enkoping
+    prepared, _, _ = wf.prepare("0381", pop, local=None, processed_dir=processed_dir)
+    _, years, arr = population_array(pop)
+    base = run_paths(prepared, arr, years)
+    changed = dataclasses.replace(prepared, factors={**prepared.factors, factor: prepared.factors[factor] * change})
+    moved = run_paths(changed, arr, years)
+    gap0 = base["need"].sum(axis=2) - base["supply"]
+    gap1 = moved["need"].sum(axis=2) - moved["supply"]
+    assert (np.sign(gap1 - gap0)[0] == sign).all()
+
+
+def test_commuting_inputs_move_the_gap(enkoping, processed_dir):
+    """More out-commuting of residents: less supply, larger gap; more in-commuting: smaller gap."""
+    from tillsammans.workforce import supply as supply_step
+    from tillsammans.workforce.inputs import model_inputs
+
+    pop, _, _ = enkoping
+    inputs = model_inputs("0381", 2022, processed_dir)
+    base_pop = pop[pop.year == 2022].groupby("age")["population"].sum().reindex(range(101)).to_numpy()
+    f0 = supply_step.supply_factors(inputs, "0381", base_pop, 2022, True, processed_dir)
+    for kpi, sign in (("n02279", -1), ("n02276", +1)):
+        bumped = inputs.copy()
+        bumped.loc[(bumped.kpi == kpi) & (bumped.region_code == "0381"), "value"] += 2.0
+        f1 = supply_step.supply_factors(bumped, "0381", base_pop, 2022, True, processed_dir)
+        assert np.sign(f1["commuting_factor"] - f0["commuting_factor"]) == sign
+    off = supply_step.supply_factors(inputs, "0381", base_pop, 2022, False, processed_dir)
+    assert off["commuting_factor"] == 1.0 != f0["commuting_factor"]
+
+
+def test_turnover_is_plausible(processed_dir):
+    """Turnover: averaged over years, within the 290 municipalities' 5–95 percentile band (Knivsta was 18 %)."""
+    table = wf.turnover_table(processed_dir)
+    assert len(table) == 290 and (table["years"] >= 8).all()
+    for code in NETWORK:
+        t = wf.turnover_from_data(code, 0.03, processed_dir)
+        assert t["national_p05"] - 0.03 - 1e-9 <= t["turnover"] <= t["national_p95"] - 0.03 + 1e-9
+        assert t["low"] <= t["turnover"] <= t["high"]
+    assert wf.turnover_from_data("0330", 0.03, processed_dir)["turnover"] < 0.12
+
+
+def test_qualified_shortfall(enkoping, processed_dir):
+    _, _, result = enkoping
+    s = result.shortfall.set_index("sector")
+    k = data.kolada(["n11023", "n11104"], regions=["0381"], processed_dir=processed_dir)
+    v = k[k.year == 2022].set_index("kpi")["value"]
+    assert s.loc["forskola", "without"] == pytest.approx(v["n11104"] * (1 - v["n11023"] / 100))
+    assert np.isnan(s.loc["gymnasieskola", "without"]) and 0 < s.loc["gymnasieskola", "share"] <= 1
+
+
+def test_demand_backtest_small(processed_dir):
+    """Backtest on three municipalities: every jump-off and horizon present; constant staff has zero error
+    when staff did not change (an identity of the naive benchmark)."""
+    bt = wf.backtest_demand(["0381", "0330", "2422"], processed_dir=processed_dir)
+    assert set(bt["jump_off"]) == {2012, 2015, 2019} and bt["year"].max() == 2022
+    assert set(bt["series"]) == {"total", "forskola", "vard_omsorg"}
+    assert bt.groupby("jump_off")["horizon"].max().to_dict() == {2012: 10, 2015: 7, 2019: 3}
+    same = bt[bt["observed"] == bt["constant_staff"]]
+    errors = wf.backtest_errors(same, by=("method",)).set_index("method")
+    if len(same):
+        assert errors.loc["constant_staff", "mape"] == 0
+    errs = wf.backtest_errors(bt)
+    assert set(errs["method"]) == {"model", "constant_staff", "constant_per_inhabitant"}
 
 
 def test_national_shares_match_skr_structure(processed_dir):
@@ -279,28 +410,59 @@ def test_bad_local_file_in_auto_location_is_never_skipped(tmp_path, monkeypatch,
 
 
 def test_workforce_with_local_file(tmp_path, processed_dir):
+    from tillsammans.plots.workforce import derived_table
+
     pop = synthetic_population(years=range(2019, 2026), old_growth=0.02)
     path = write_hr(tmp_path / "hr_0381.csv", good_rows())
     result = wf.workforce("0381", pop, local=path, processed_dir=processed_dir)
-    assert result.origin == "local"
+    assert result.origin == "local" and result.base_year == 2022
     assert result.sectors["staff"].sum() == pytest.approx(8 * 21.0)
-    table = wf.assumptions_table(result)
+    table = derived_table(result)
     assert table.loc[table["Antagande"] == "Personal i dag", "Källa"].str.contains("hr_0381.csv").all()
     compared = wf.compare({"0381": result})
     assert compared.loc[0, "staff_today"] == pytest.approx(8 * 21.0)
 
 
-def test_quantile_names():
-    assert [wf.quantile_name(q) for q in (0.025, 0.1, 0.5, 0.9, 0.975)] == ["q025", "q10", "q50", "q90", "q975"]
+@pytest.mark.parametrize(("value", "what"), [("inf", "not a finite number"), ("1e308", "too large"),
+                                              ("-inf", "negative or NaN"), ("nan", "negative or NaN")])
+def test_local_hr_refuses_impossible_staff(tmp_path, value, what):
+    """Issue 13 item 10: inf and 1e308 used to be accepted (the report showed '∞ årsarbetare')."""
+    path = write_hr(tmp_path / "hr_0381.csv", good_rows()[:-1] + [f"0381,admin_ovrigt,65+,{value}"])
+    with pytest.raises(wf.LocalDataError, match=rf"line 25: staff_fte '{value}' is {what}; expected årsarbetare "
+                                                r"from 0 to 100 000") as info:
+        wf.read_local_hr(path, "0381")
+    assert str(path) in str(info.value)
+
+
+def test_local_hr_refuses_all_zero_file(tmp_path):
+    path = write_hr(tmp_path / "hr_0381.csv", [r.rsplit(",", 1)[0] + ",0" for r in good_rows()])
+    with pytest.raises(wf.LocalDataError, match=r"lines 2–25: every staff_fte is 0; expected .* above 0") as info:
+        wf.read_local_hr(path, "0381")
+    assert str(path) in str(info.value)
+
+
+def test_explicit_local_file_only_for_its_municipality(tmp_path, processed_dir):
+    """Issue 13 item 7: -p local_hr=…hr_0319.csv was applied to all seven and failed on 0381."""
+    path = write_hr(tmp_path / "hr_0319.csv", good_rows("0319"))
+    assert wf.local_for("0319", path) == path
+    assert wf.local_for("0381", path) == "auto"
+    assert wf.local_for("0381", None) is None and wf.local_for("0381", "auto") == "auto"
+    compared = wf.network_comparison(["0319", "0381"], 2025, local=path, processed_dir=processed_dir, cache=False)
+    by = compared.set_index("region_code")["staff_today"]
+    assert by["0319"] == pytest.approx(8 * 21.0)  # the file
+    kolada = data.kolada(["n00098"], regions=["0381"], processed_dir=processed_dir)
+    assert by["0381"] == pytest.approx(float(kolada.loc[kolada.year == 2022, "value"].iloc[0]))  # Kolada
 
 
 def test_national_fallback_for_missing_use_rates(processed_dir, observed_2019):
     """Sorsele (2422) has no Kolada n20891/n20892: Sweden's rates are used and the table says so."""
+    from tillsammans.plots.workforce import derived_table
+
     pop = data.load_table("population_municipality_age_sex", processed_dir, filters=[("region_code", "==", "2422")])
     base = pop.groupby("age")["population"].sum()
-    frame = pd.concat([pd.DataFrame({"year": 2019 + k, "age": base.index, "population": base.values})
+    frame = pd.concat([pd.DataFrame({"year": 2022 + k, "age": base.index, "population": base.values})
                        for k in range(3)], ignore_index=True)
     result = wf.workforce("2422", frame, local=None, processed_dir=processed_dir)
-    table = wf.assumptions_table(result)
+    table = derived_table(result)
     assert table["Källa"].str.contains("för riket").any()
     assert 0 < result.rates["use_80_89"] < result.rates["use_90"] <= 1

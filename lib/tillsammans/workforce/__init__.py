@@ -1,99 +1,81 @@
-"""Welfare workforce: staff need, recruitment need, supply, gap and levers per municipality.
+"""Welfare workforce per municipality: staff need, recruitment need, supply and gap, with uncertainty.
 
-The SKR recruitment-report method and Statistics Norway's HELSEMOD logic on the data in the mirror:
+The SKR recruitment-report method and Statistics Norway's HELSEMOD logic, as a one-way pipeline of steps,
+each a module of functions from DataFrames and parameters to DataFrames:
 
-* today's staff by sector from Kolada (or the municipality's HR extract, :mod:`.local`), :mod:`.staff`;
-* demand = today's staff per user × projected users (:mod:`.sectors`), a productivity parameter;
-* retirements from the staff age profile, turnover, recruitment need = growth + retirements (+ turnover);
-* supply from the working-age population, the gap, and the levers (:mod:`.model`);
-* every default a named, sourced assumption (:mod:`.assumptions`, :func:`assumptions_table`).
+1. *inputs* (:mod:`.inputs`, :mod:`.staff`, :mod:`.local`): the base year, Kolada values, today's staff by
+   sector and age band (or the municipality's HR extract), national profiles with their sources;
+2. *demand* (:mod:`.demand`): users by age group × today's staff per user, a productivity parameter;
+   backtested against observed staff (:mod:`.backtest`);
+3. *exits* (:mod:`.exits`): the staff's ages, a retirement-age distribution, turnover from Kolada;
+4. *supply* (:mod:`.supply`): residents by age × employment rates × commuting × welfare share;
+5. *gap* (:mod:`.gap`): recruitment need, need − supply, today's qualified-staff shortfall; levers
+   (:mod:`.levers`);
+6. *uncertainty* (:mod:`.uncertainty`): joint Monte Carlo over population paths and workforce assumptions,
+   a tornado, the population model's calibration choices.
 
-Typical use::
+:func:`workforce` (:mod:`.pipeline`) runs them in order. Typical use::
 
     from tillsammans import population, workforce
     pop = population.project_population("0381", end_year=2040)
-    result = workforce.workforce("0381", pop)
-    result.key_figures(); workforce.assumptions_table(result)
+    sims = population.simulate_population("0381", end_year=2040, n_sims=1000)
+    result = workforce.workforce("0381", pop, sims)
+    result.key_figures(); workforce.sector_results(result)
 
-Data flow: this module reads :mod:`tillsammans.data` and takes population frames as input; it does not
-import cooperation, plots or reports.
+Data flow: reads :mod:`tillsammans.data` and :mod:`tillsammans.population`; does not import cooperation,
+plots or reports.
 """
 
 from tillsammans.workforce.assumptions import ASSUMPTION_NAMES, Assumptions, make_assumptions
-from tillsammans.workforce.local import AGE_BANDS, LocalDataError, local_hr_path, read_local_hr
-from tillsammans.workforce.model import (
-    COMPARE_LABELS,
-    LEVERS,
+from tillsammans.workforce.backtest import backtest_demand, backtest_errors, cached_backtest
+from tillsammans.workforce.demand import staff_need, total_over_sectors, use_rates, users
+from tillsammans.workforce.exits import (
+    project_staff,
+    retirement_distribution,
+    retirement_hazard,
+    staff_age_profile,
+    turnover_from_data,
+    turnover_table,
+)
+from tillsammans.workforce.gap import QUALIFICATIONS, gap, qualified_shortfall, recruitment_need, sector_gap
+from tillsammans.workforce.inputs import (
+    EMPLOYEE_AGE_PROFILE_SOURCE,
+    EMPLOYMENT_PROFILE_SOURCE,
+    LOCAL_KPIS,
+    NATIONAL_KPIS,
+    base_year,
+    model_inputs,
+)
+from tillsammans.workforce.levers import LEVERS, lever_gap, levers_table
+from tillsammans.workforce.local import AGE_BANDS, LocalDataError, local_for, local_hr_path, read_local_hr
+from tillsammans.workforce.pipeline import (
     WorkforceResult,
     assumptions_table,
     compare,
-    exit_hazard,
-    gap,
-    implied_turnover,
-    lever_effects,
-    levers_table,
-    need_quantiles,
     network_comparison,
-    quantile_name,
-    recruitment_need,
-    retirements,
-    staff_need,
-    supply,
-    supply_factors,
-    total_over_sectors,
-    use_rates,
+    prepare,
+    sector_results,
     workforce,
 )
-from tillsammans.workforce.sectors import SECTORS, USER_GROUPS, sector_table, users, working_age
-from tillsammans.workforce.staff import (
-    LOCAL_KPIS,
-    NATIONAL_KPIS,
-    model_inputs,
-    national_shares,
-    sector_staff,
-    staff_by_age,
-    staff_today,
+from tillsammans.workforce.sectors import SECTORS, USER_GROUPS, sector_table, working_age
+from tillsammans.workforce.staff import national_shares, sector_staff, staff_today
+from tillsammans.workforce.supply import supply_factors
+from tillsammans.workforce.uncertainty import (
+    POPULATION_VARIANTS,
+    UNCERTAIN,
+    assumption_ranges,
+    population_sensitivity,
 )
 
 __all__ = [
-    "AGE_BANDS",
-    "ASSUMPTION_NAMES",
-    "COMPARE_LABELS",
-    "LEVERS",
-    "LOCAL_KPIS",
-    "NATIONAL_KPIS",
-    "SECTORS",
-    "USER_GROUPS",
-    "Assumptions",
-    "LocalDataError",
-    "WorkforceResult",
-    "assumptions_table",
-    "compare",
-    "exit_hazard",
-    "gap",
-    "implied_turnover",
-    "lever_effects",
-    "levers_table",
-    "local_hr_path",
-    "make_assumptions",
-    "model_inputs",
-    "national_shares",
-    "need_quantiles",
-    "network_comparison",
-    "quantile_name",
-    "read_local_hr",
-    "recruitment_need",
-    "retirements",
-    "sector_staff",
-    "sector_table",
-    "staff_by_age",
-    "staff_need",
-    "staff_today",
-    "supply",
-    "supply_factors",
-    "total_over_sectors",
-    "use_rates",
-    "users",
-    "workforce",
-    "working_age",
+    "AGE_BANDS", "ASSUMPTION_NAMES", "EMPLOYEE_AGE_PROFILE_SOURCE", "EMPLOYMENT_PROFILE_SOURCE", "LEVERS",
+    "LOCAL_KPIS", "NATIONAL_KPIS", "POPULATION_VARIANTS", "QUALIFICATIONS", "SECTORS", "UNCERTAIN",
+    "USER_GROUPS", "Assumptions", "LocalDataError", "WorkforceResult", "assumption_ranges",
+    "assumptions_table", "backtest_demand", "backtest_errors", "cached_backtest", "base_year", "compare", "gap", "lever_gap",
+    "levers_table", "local_for", "local_hr_path", "make_assumptions", "model_inputs", "national_shares",
+    "network_comparison", "population_sensitivity", "prepare", "project_staff", "qualified_shortfall",
+    "read_local_hr", "recruitment_need", "retirement_distribution", "retirement_hazard", "sector_gap",
+    "sector_results", "sector_staff", "sector_table", "staff_age_profile", "staff_need", "staff_today",
+    "supply_factors", "total_over_sectors", "turnover_from_data", "turnover_table", "use_rates", "users",
+    "workforce", "working_age",
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tillsammans import assumptions as _shared
 from tillsammans.assumptions import assumption as _a
 
@@ -26,21 +28,38 @@ class Assumptions:
         0.0, "Produktivitet, förändring av personal per brukare per år",
         "Antagande enligt SKR:s metod: personaltätheten per brukare hålls på dagens nivå (0 %/år). "
         "Ett positivt värde (0,005 = 0,5 %/år) minskar behovet.")
-    pension_age: int = _a(
-        66, "Pensionsålder (medelvärde för avgångsåldern), år",
-        "Antagande: 66 år, i linje med SKR:s beräkningar där avgångsåldern antas stiga mot 66 år (" + SKR_2022
-        + "). Arbetsför ålder räknas från 20 år till pensionsåldern.")
-    exit_age_sd: float = _a(
-        1.5, "Spridning i avgångsålder, standardavvikelse i år",
-        "Antagande: avgångsåldern fördelas normalt kring pensionsåldern (±1,5 år, avskuren 4 år före och "
-        "3 år efter), eftersom avgångar i kommunerna sprids över 61–69 år (flexibel pensionsålder).")
+    productivity_range: tuple[float, float] = _a(
+        (-0.005, 0.005), "Osäkerhet: produktivitet, lägsta–högsta per år",
+        "Antagande: personal per brukare kan både minska (teknik, arbetssätt) och öka (högre krav, fler "
+        "med stora behov) med upp till 0,5 % per år; samma storlek som produktivitetshävstången. Dras "
+        "triangulärt kring huvudantagandet i osäkerhetsberäkningen.")
+    retirement_age: float = _a(
+        65.5, "Genomsnittlig pensionsålder (avgångsålder), år",
+        "Pensionsmyndigheten, Pensionsåldrar och arbetslivets längd (2025): medelpensioneringsåldern var 65,5 "
+        "år 2024, efter höjningarna 2023 (lägsta uttagsålder 63, garantipension 66, LAS-ålder 69 år).")
+    retirement_age_sd: float = _a(
+        1.5, "Spridning i pensionsålder, standardavvikelse i år",
+        "Antagande: avgångsåldern fördelas normalt kring medelåldern (±1,5 år), avskuren 4 år före "
+        "medelåldern och vid LAS-åldern 69 år (Pensionsmyndigheten 2025), eftersom uttag sprids över 61–69 år.")
+    retirement_age_range: tuple[float, float] = _a(
+        (64.2, 66.5), "Osäkerhet: pensionsålder, lägsta–högsta",
+        "Lägst 64,2 år: genomsnittlig utträdesålder ur arbetskraften 2021–2022 (Pensionsmyndigheten, "
+        "Pensionsåldrar och arbetslivets längd 2022 och 2023). Högst 66,5 år: halvvägs från 66,0 (2023) mot "
+        "riktåldern 67 år som gäller från 2026 (Pensionsmyndigheten).")
     turnover: float | None = _a(
         None, "Personalomsättning utöver pension, andel per år",
-        "Från data: kommunens nya tillsvidareanställda (Kolada n00239) ÷ tillsvidareanställda (n00233), "
-        "medel över de tre senaste åren, minus personalens tillväxt (n00233) och modellens pensionsavgångar; "
-        "5 % om data saknas (antagande). Nya tillsvidareanställda inkluderar även visstidsanställda som får "
-        "fast tjänst och byten mellan kommuner, så värdet är snarare en övre gräns; därför redovisas "
-        "omsättningen separat.")
+        "Från data: nya tillsvidareanställda (Kolada n00239) minus nettoökningen av tillsvidareanställda "
+        "(n00233), delat med tillsvidareanställda, medel över alla år (2013–), minus modellens pensionsavgångar. "
+        "Nya tillsvidareanställda omfattar även visstidsanställda som får fast tjänst och byten mellan "
+        "kommuner; ett kommunvärde utanför 5–95-percentilerna av landets 290 kommuner begränsas till gränsen "
+        "(omorganisationer ger enstaka extrema år). Redovisas separat från rekryteringsbehovet.")
+    turnover_range: tuple[float, float] | None = _a(
+        None, "Osäkerhet: personalomsättning, lägsta–högsta",
+        "Från data: lägsta och högsta årsvärde av samma mått för kommunen (minus pensionsavgångar).")
+    employment_range: tuple[float, float] | None = _a(
+        None, "Osäkerhet: sysselsättningsnivå, faktor lägsta–högsta",
+        "Från data: lägsta och högsta förvärvsfrekvens 20–64 år (Kolada n00914) 2012–2021 i förhållande till "
+        "det senaste året; gäller sysselsättningen i alla åldrar efter basåret.")
     hsl_share: float = _a(
         0.10, "Kommunal hälso- och sjukvård, andel av årsarbetarna i vård och omsorg",
         "Antagande: SKR anger cirka 16 000 sjuksköterskor i kommunernas äldreomsorg 2019 (SKR, Äldreomsorg – "
@@ -52,20 +71,10 @@ class Assumptions:
         "Antagande: andelen med hemtjänst eller särskilt boende är dubbelt så hög bland 90+ som bland 80–89 år. "
         "Socialstyrelsens statistik och Kolada redovisar bara 65–79 och 80+ (n20891, n20892); kvoten styr "
         "endast fördelningen inom 80+.")
-    older_staff_ages: tuple[int, int] = _a(
-        (55, 65), "Åldersfördelning för anställda 55+",
-        "Antagande: anställda 55 år och äldre (Kolada n00214, n20214, n30214) fördelas jämnt över 55–65 år; "
-        "den nationella åldersprofilen (SKR Kommunal personal, tabell 6) finns inte i spegeln.")
-    younger_staff_ages: tuple[int, int] = _a(
-        (20, 54), "Åldersfördelning för anställda under 55",
-        "Antagande: anställda under 55 år fördelas jämnt över 20–54 år.")
-    first_working_age: int = _a(
-        20, "Arbetsför ålder från, år",
-        "Som i SKR:s och SCB:s mått på befolkningen i arbetsför ålder (20–64/66 år).")
     commuting: bool = _a(
         True, "Pendling räknas in i tillgången",
-        "Ja: boende sysselsatta × (1 − utpendling) ÷ (1 − inpendling) = arbetstillfällen i kommunen "
-        "(Kolada n02279, n02276, 2020–2022).")
+        "Ja: boende sysselsatta × (1 − utpendling) ÷ (1 − inpendling) = sysselsatta med arbetsställe i "
+        "kommunen (Kolada n02279, n02276; samma som n02201 ÷ n02202). Nej: bara de boende sysselsatta.")
     extra_hours: float = _a(
         3.0, "Hävstång: deltidsanställda arbetar fler timmar per vecka",
         "Tre timmar mer per vecka för alla deltidsanställda (Kolada n00227), SKR:s räkneexempel (" + SKR_2022
@@ -73,9 +82,10 @@ class Assumptions:
     full_time_hours: float = _a(
         40.0, "Heltid, timmar per vecka",
         "Antagande: 40 timmar, heltid enligt Allmänna bestämmelser (AB) för de flesta kommunala yrken.")
-    pension_age_increase: int = _a(
-        1, "Hävstång: senare pensionsålder, år",
-        "Ett år senare avgång och ett år längre arbetsför ålder (SKR:s räkneexempel, " + SKR_2022 + ").")
+    retirement_age_increase: float = _a(
+        1.0, "Hävstång: senare pensionsålder, år",
+        "Ett år senare avgång: färre pensioneringar och sysselsättningsprofilen från 55 år ett år senare "
+        "(SKR:s räkneexempel, " + SKR_2022 + ").")
     productivity_lever: float = _a(
         0.005, "Hävstång: produktivitet/teknik, per år",
         "Antagande: 0,5 % lägre personalbehov per brukare och år (digitalisering, välfärdsteknik); "
@@ -86,34 +96,44 @@ class Assumptions:
         "den frigjorda tiden minskar behovet av årsarbetare.")
 
     def __post_init__(self) -> None:
-        if not (-0.05 <= self.productivity <= 0.05):
-            raise ValueError(f"productivity must be a yearly share in [-0.05, 0.05], got {self.productivity}")
-        if not (isinstance(self.pension_age, int) and 60 <= self.pension_age <= 72):
-            raise ValueError(f"pension_age must be an integer in 60..72, got {self.pension_age!r}")
-        if not (0 <= self.exit_age_sd <= 5):
-            raise ValueError(f"exit_age_sd must be in [0, 5] years, got {self.exit_age_sd}")
-        if self.turnover is not None and not (0 <= self.turnover <= 0.5):
-            raise ValueError(f"turnover must be None (from data) or a share in [0, 0.5], got {self.turnover}")
-        for name in ("hsl_share",):
-            if not (0 <= getattr(self, name) < 1):
-                raise ValueError(f"{name} must be a share in [0, 1), got {getattr(self, name)}")
-        if self.use_90_ratio <= 0:
-            raise ValueError(f"use_90_ratio must be > 0, got {self.use_90_ratio}")
-        for name in ("older_staff_ages", "younger_staff_ages"):
-            low, high = getattr(self, name)
-            if not (15 <= low <= high <= 75):
-                raise ValueError(f"{name} must be (low, high) ages with 15 <= low <= high <= 75, got {(low, high)}")
-        if not (15 <= self.first_working_age < self.pension_age):
-            raise ValueError(f"first_working_age must be in 15..pension_age-1, got {self.first_working_age}")
-        if not (0 <= self.extra_hours <= self.full_time_hours) or self.full_time_hours <= 0:
-            raise ValueError("extra_hours must be in [0, full_time_hours] and full_time_hours > 0, got "
-                             f"{self.extra_hours}, {self.full_time_hours}")
-        if not (isinstance(self.pension_age_increase, int) and 0 <= self.pension_age_increase <= 5):
-            raise ValueError(f"pension_age_increase must be an integer in 0..5, got {self.pension_age_increase!r}")
-        if not (0 <= self.productivity_lever <= 0.05):
-            raise ValueError(f"productivity_lever must be in [0, 0.05], got {self.productivity_lever}")
-        if not (0 <= self.sick_leave_reduction <= 20):
-            raise ValueError(f"sick_leave_reduction must be in [0, 20] percentage points, got {self.sick_leave_reduction}")
+        _check_range("productivity", self.productivity, -0.05, 0.05, "a yearly share")
+        _check_range("retirement_age", self.retirement_age, 55, 75, "years")
+        _check_range("retirement_age_sd", self.retirement_age_sd, 0, 5, "years")
+        _check_pair("productivity_range", self.productivity_range, -0.05, 0.05, self.productivity)
+        _check_pair("retirement_age_range", self.retirement_age_range, 55, 75, self.retirement_age)
+        if self.turnover is not None:
+            _check_range("turnover", self.turnover, 0, 0.5, "a yearly share")
+        if self.turnover_range is not None:
+            _check_pair("turnover_range", self.turnover_range, 0, 0.5, self.turnover)
+        if self.employment_range is not None:
+            _check_pair("employment_range", self.employment_range, 0.5, 1.5, 1.0)
+        _check_range("hsl_share", self.hsl_share, 0, 1, "a share", high_open=True)
+        if not (self.use_90_ratio > 0 and np.isfinite(self.use_90_ratio)):
+            raise ValueError(f"use_90_ratio must be a finite number > 0, got {self.use_90_ratio!r}")
+        _check_range("full_time_hours", self.full_time_hours, 1, 60, "hours a week")
+        _check_range("extra_hours", self.extra_hours, 0, self.full_time_hours, "hours a week")
+        _check_range("retirement_age_increase", self.retirement_age_increase, 0, 5, "years")
+        _check_range("productivity_lever", self.productivity_lever, 0, 0.05, "a yearly share")
+        _check_range("sick_leave_reduction", self.sick_leave_reduction, 0, 20, "percentage points")
+        if not isinstance(self.commuting, bool):
+            raise ValueError(f"commuting must be True or False, got {self.commuting!r}")
+
+
+def _check_range(name: str, value: Any, low: float, high: float, unit: str, high_open: bool = False) -> None:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and np.isfinite(value) and low <= value and (value < high if high_open else value <= high)
+    if not ok:
+        bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
+        raise ValueError(f"{name} must be {unit} in {bound}, got {value!r}")
+
+
+def _check_pair(name: str, pair: Any, low: float, high: float, centre: float | None) -> None:
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise ValueError(f"{name} must be a (lowest, highest) pair, got {pair!r}")
+    for value in pair:
+        _check_range(name, value, low, high, "a value")
+    if not pair[0] <= pair[1] or (centre is not None and not pair[0] <= centre <= pair[1]):
+        raise ValueError(f"{name} must satisfy lowest <= assumption ({centre}) <= highest, got {tuple(pair)}")
 
 
 ASSUMPTION_NAMES: tuple[str, ...] = _shared.names(Assumptions)

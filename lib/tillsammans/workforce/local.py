@@ -10,11 +10,11 @@ region_code    the municipality's SCB code, four digits as text (``0381``); ever
 sector         one of :data:`tillsammans.workforce.sectors.SECTORS` (``forskola``, ``grundskola``, …)
 age_band       one of :data:`AGE_BANDS` (``-29``, ``30-39``, ``40-49``, ``50-54``, ``55-59``, ``60-64``,
                ``65+``)
-staff_fte      årsarbetare (full-time equivalents), a number >= 0
+staff_fte      årsarbetare (full-time equivalents), a finite number from 0 to 100 000
 =============  =====================================================================================
 
-Every sector must appear at least once (write 0 where the municipality has no staff in a sector), and a
-``(sector, age_band)`` pair at most once. When the file is present it replaces *all* default staff numbers
+Every sector must appear at least once (write 0 where the municipality has no staff in a sector), a
+``(sector, age_band)`` pair at most once, and the total must be above 0. When the file is present it replaces *all* default staff numbers
 (total, sector split and age profile); a file with any error is rejected as a whole with a
 :class:`LocalDataError` that names the file, the line and what is expected — the model never mixes the
 defaults with a half-read file.
@@ -41,6 +41,9 @@ AGE_BANDS: dict[str, tuple[int, int]] = {
 }
 
 COLUMNS = ("region_code", "sector", "age_band", "staff_fte")
+
+#: Largest staff_fte accepted in one row: more than any Swedish municipality employs in total.
+MAX_STAFF_FTE = 100_000
 
 
 class LocalDataError(ValueError):
@@ -109,8 +112,12 @@ def read_local_hr(path: Path | str, municipality: str) -> pd.DataFrame:
         except ValueError:
             problems.append(f"line {i}: staff_fte {value!r} is not a number; expected årsarbetare >= 0")
             staff = None
-        if staff is not None and not (staff >= 0):
-            problems.append(f"line {i}: staff_fte {value!r} is negative or NaN; expected årsarbetare >= 0")
+        if staff is not None and not (0 <= staff <= MAX_STAFF_FTE):
+            what = ("negative or NaN" if not (staff >= 0) else
+                    "not a finite number" if staff == float("inf") else "too large")
+            problems.append(f"line {i}: staff_fte {value!r} is {what}; expected årsarbetare from 0 to "
+                            f"{MAX_STAFF_FTE:,}".replace(",", " "))
+            staff = None
         key = (sector, band)
         if key in seen:
             problems.append(f"line {i}: sector {sector!r}, age_band {band!r} repeats line {seen[key]}; "
@@ -122,7 +129,36 @@ def read_local_hr(path: Path | str, municipality: str) -> pd.DataFrame:
         if absent:
             problems.append(f"sector(s) {absent} have no row; write 0 for a sector without staff "
                             "(every sector must appear so that no default is mixed in)")
+        elif sum(r[2] for r in rows) <= 0:
+            problems.append(f"lines 2–{len(rows) + 1}: every staff_fte is 0; expected the municipality's "
+                            "årsarbetare, a total above 0")
     if problems:
         shown = problems[:10] + ([f"… and {len(problems) - 10} more"] if len(problems) > 10 else [])
         raise LocalDataError(f"{path}: rejected, defaults not used either:\n  " + "\n  ".join(shown))
     return pd.DataFrame(rows, columns=["sector", "age_band", "staff"])
+
+
+def file_municipality(path: Path | str) -> str | None:
+    """The municipality an HR extract belongs to: the ``region_code`` of its first data row (None if unreadable).
+
+    Used to apply an explicitly chosen file only to its own municipality when several are compared.
+    """
+    try:
+        head = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", nrows=1)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    head.columns = [c.strip() for c in head.columns]
+    if "region_code" not in head.columns or head.empty:
+        return None
+    return str(head["region_code"].iloc[0]).strip()
+
+
+def local_for(municipality: str, local: str | Path | None) -> str | Path | None:
+    """The ``local`` argument to use for ``municipality`` when one choice is made for several municipalities.
+
+    ``"auto"`` and None apply to every municipality; an explicit file applies to the municipality it belongs
+    to (:func:`file_municipality`), the others use their own ``data/raw/local/hr_<code>.csv`` if present.
+    """
+    if local is None or local == "auto":
+        return local
+    return local if file_municipality(local) == municipality else "auto"

@@ -2,12 +2,10 @@
 
 Users are counted from a population frame (``year, age, population`` and optionally ``sex``/``sim``);
 demand follows the users, so only the *relative* size of the user groups matters (staff per user is held at
-today's level, see :func:`tillsammans.workforce.model.staff_need`).
+today's level, see :func:`tillsammans.workforce.demand.staff_need`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -100,37 +98,22 @@ def age_matrix(population: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return index, matrix
 
 
-def users(population: pd.DataFrame, use_rates: Mapping[str, float]) -> pd.DataFrame:
-    """Users of each sector per year (weighted by use rates where a sector has several age bands).
-
-    Parameters
-    ----------
-    population : DataFrame
-        ``year, age, population`` (persons; age 0..100 with 100 = 100+), optionally ``sex`` (summed over)
-        and ``sim`` (kept).
-    use_rates : mapping
-        Use rates (share of the age band using the service, 0..1) named in :data:`USER_GROUPS`:
-        ``use_65_79``, ``use_80_89``, ``use_90``.
+def population_array(population: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Persons by path, year and single age as an array (sex summed over).
 
     Returns
     -------
-    DataFrame
-        ``[sim,] year, sector, users`` (persons, or weighted persons for eldercare).
+    (sims, years, ndarray)
+        Path ids (``[0]`` for a frame without ``sim``), the years, and the ``paths × years × 101`` array.
     """
     index, matrix = age_matrix(population)
-    ages = np.arange(101)
-    weights = np.zeros((len(ages), len(USER_GROUPS)))
-    for j, groups in enumerate(USER_GROUPS.values()):
-        for first, last, key in groups:
-            weight = 1.0 if key is None else float(use_rates[key])
-            weights[(ages >= first) & (ages <= last), j] += weight
-    # one matrix product instead of a filter per sector and band: fast for thousands of simulated paths
-    values = matrix @ weights
-    n = len(USER_GROUPS)
-    out = index.loc[index.index.repeat(n)].reset_index(drop=True)
-    out["sector"] = np.tile(list(USER_GROUPS), len(index))
-    out["users"] = values.reshape(-1)
-    return out
+    years = np.unique(index["year"].to_numpy())
+    sims = np.unique(index["sim"].to_numpy()) if "sim" in index.columns else np.array([0])
+    if len(index) != len(sims) * len(years):
+        raise ValueError("population frame is not a complete grid of sim × year; every simulated path must "
+                         "have every year")
+    # age_matrix sorts its keys (sim, then year), so the rows reshape directly
+    return sims, years, matrix.reshape(len(sims), len(years), 101)
 
 
 def working_age(population: pd.DataFrame, first_age: int = 20, pension_age: int = 66) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Today's municipal staff by sector and age, from Kolada (or the municipality's own HR extract).
+"""Step 1 of the pipeline, *inputs*: today's staff by sector and age band, from Kolada or a local HR extract.
 
 Default split of Kolada ``n00098`` (årsarbetare totalt, kommun):
 
@@ -13,124 +13,32 @@ Default split of Kolada ``n00098`` (årsarbetare totalt, kommun):
   without ekonomiskt bistånd (a transfer, not staff); the rest of the municipal cost is "övrigt". The
   assumption is that staff per krona is the same across these four sectors.
 
-The age profile: the share of employees 55+ (``n00214`` total, ``n20214`` vård och omsorg, ``n30214`` IFO;
-the other sectors get the residual that reproduces the total) and even spreads within the age bands.
+The age bands: the share of employees 55+ (``n00214`` total, ``n20214`` vård och omsorg, ``n30214`` IFO;
+the other sectors get the residual that reproduces the total); the ages within the bands are the *exits*
+step's business (:func:`tillsammans.workforce.exits.staff_age_profile`).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tillsammans import data, paths
 from tillsammans.municipalities import SWEDEN
 from tillsammans.workforce.assumptions import Assumptions, make_assumptions
+from tillsammans.workforce.inputs import LOCAL_KPIS, model_inputs
+from tillsammans.workforce.inputs import values as _values
 from tillsammans.workforce.local import AGE_BANDS, local_hr_path, read_local_hr
 from tillsammans.workforce.sectors import SECTORS
 
-#: Kolada KPIs read for the municipality.
-LOCAL_KPIS: dict[str, str] = {
-    "n00098": "Årsarbetare totalt, kommun",
-    "n11104": "Årsarbetare i förskolan, kommunal regi",
-    "n20041": "Årsarbetare inom vård och omsorg om äldre och personer med funktionsnedsättning",
-    "n20007": "Kostnad äldreomsorg, kr/inv 65+",
-    "n20001": "Kostnad äldre och funktionsnedsättning, kr/inv",
-    "n01951": "Invånare totalt",
-    "n01956": "Invånare 65–79 år",
-    "n01957": "Invånare 80+",
-    "n00214": "Anställda 55+, kommun, andel",
-    "n00219": "Anställda 55+ år, kommun, antal",
-    "n20214": "Anställda 55+ inom omsorg om äldre och personer med funktionsnedsättning, andel",
-    "n30214": "Anställda 55+ inom individ- och familjeomsorg, andel",
-    "n00090": "Sjukfrånvaro bland kommunanställda, andel",
-    "n00227": "Deltidsanställda (1–99 %) månadsavlönade, antal",
-    "n00206": "Heltidsanställda månadsavlönade, andel",
-    "n00233": "Tillsvidareanställda månadsavlönade, antal",
-    "n00239": "Nya tillsvidareanställda månadsavlönade, antal",
-    "n00914": "Förvärvsarbetande invånare 20–64 år, andel",
-    "n02203": "Sysselsatta i kommun-/regionsektor (arbetsställe), andel",
-    "n02276": "Inpendling, andel",
-    "n02279": "Utpendling, andel",
-    "n20891": "Invånare 65+ med hemtjänst eller i särskilt boende, andel",
-    "n20892": "Invånare 80+ med hemtjänst eller i särskilt boende, andel",
-}
-
-#: Kolada KPIs read for Sweden (the national cost shares).
-NATIONAL_KPIS: dict[str, str] = {
-    "n03066": "Kostnad kommunens verksamhet totalt, kr/inv",
-    "n10037": "Kostnad pedagogisk verksamhet, kr/inv",
-    "n11008": "Kostnad förskola, kr/inskrivet barn",
-    "n11102": "Inskrivna barn per årsarbetare i förskolan",
-    "n11103": "Årsarbetare i förskolan, lägeskommun",
-    "n15008": "Kostnad kommunal grundskola åk 1–9, kr/elev",
-    "n17007": "Kostnad kommunal gymnasieskola, kr/elev",
-    "n30101": "Kostnad individ- och familjeomsorg, kr/inv",
-    "n31001": "Kostnad ekonomiskt bistånd, kr/inv",
-    "n20001": "Kostnad äldre och funktionsnedsättning, kr/inv",
-    "n01951": "Invånare totalt",
-    "n01953": "Invånare 6–15 år",
-    "n01954": "Invånare 16–19 år",
-    "n20891": "Invånare 65+ med hemtjänst eller i särskilt boende, andel",
-    "n20892": "Invånare 80+ med hemtjänst eller i särskilt boende, andel",
-}
+#: National KPIs of the cost split (all needed).
+COST_KPIS = ("n03066", "n10037", "n11008", "n11102", "n11103", "n15008", "n17007", "n30101", "n31001", "n20001",
+             "n01951", "n01953", "n01954")
 
 REQUIRED_LOCAL = ("n00098", "n11104", "n20041", "n20007", "n20001", "n01951", "n01956", "n01957", "n00214")
 
 CARE = ("aldreomsorg", "funktionsstod", "halso_sjukvard")
-
-
-@lru_cache(maxsize=4)
-def _kolada_all(directory: str, stamp: float) -> pd.DataFrame:
-    kpis = sorted(set(LOCAL_KPIS) | set(NATIONAL_KPIS))
-    return data.kolada(kpis, processed_dir=Path(directory)).dropna(subset=["value"])
-
-
-def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
-    """All Kolada values the model uses, for the municipality and Sweden (tidy).
-
-    The KPIs of all regions are read once per session and kept in memory (keyed on the processed folder and
-    its manifest's modification time, so a rebuilt data folder is read again).
-    """
-    directory = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
-    manifest = directory / "manifest.json"
-    stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
-    frame = _kolada_all(str(directory.resolve()), stamp)
-    return frame[frame["region_code"].isin([municipality, SWEDEN])].reset_index(drop=True)
-
-
-def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
-                 tidy: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The Kolada values the model reads, for the municipality and for Sweden.
-
-    Each KPI takes its value in ``year``, else the latest earlier year, else the earliest later year (the
-    year used is reported, so a report can say e.g. that commuting is from 2020).
-
-    Returns
-    -------
-    DataFrame
-        ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
-    """
-    if tidy is None:
-        tidy = read_kolada(municipality, processed_dir)
-    rows = []
-    for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
-        mine = tidy[tidy["region_code"] == region]
-        for kpi, title in kpis.items():
-            sel = mine[mine["kpi"] == kpi]
-            before = sel[sel["year"] <= year]
-            pick = before.iloc[-1] if len(before) else (sel.iloc[0] if len(sel) else None)
-            rows.append({"region_code": region, "kpi": kpi, "title": title,
-                         "value": float(pick["value"]) if pick is not None else np.nan,
-                         "year": int(pick["year"]) if pick is not None else pd.NA})
-    return pd.DataFrame(rows)
-
-
-def _values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
-    sel = inputs[inputs["region_code"] == region]
-    return dict(zip(sel["kpi"], sel["value"]))
 
 
 def national_shares(inputs: pd.DataFrame) -> pd.Series:
@@ -142,7 +50,7 @@ def national_shares(inputs: pd.DataFrame) -> pd.Series:
         Shares (sum 1) for ``grundskola, gymnasieskola, ifo, admin_ovrigt``. Source: Kolada, riket.
     """
     v = _values(inputs, SWEDEN)
-    missing = [k for k in NATIONAL_KPIS if not np.isfinite(v.get(k, np.nan))]
+    missing = [k for k in COST_KPIS if not np.isfinite(v.get(k, np.nan))]
     if missing:
         raise ValueError(f"Kolada national values missing for {missing}; rebuild data/processed (make data)")
     inv = v["n01951"]
@@ -271,23 +179,3 @@ def sector_staff(staff: pd.DataFrame) -> pd.DataFrame:
     out["share_55"] = np.where(out["staff"] > 0, out["older"] / out["staff"].where(out["staff"] > 0), 0.0)
     out.insert(0, "Verksamhet", [SECTORS[s] for s in out.index])
     return out.drop(columns="older").rename_axis("sector").reset_index()
-
-
-def staff_by_age(staff: pd.DataFrame, **assumptions) -> pd.DataFrame:
-    """Staff by sector and single year of age, spreading each band evenly over its ages.
-
-    Returns
-    -------
-    DataFrame
-        ``sector, age, staff`` (årsarbetare).
-    """
-    a = make_assumptions(**assumptions)
-    spans = {"<55": a.younger_staff_ages, "55+": a.older_staff_ages, **AGE_BANDS}
-    rows = []
-    for rec in staff.itertuples(index=False):
-        low, high = spans[rec.age_band]
-        ages = np.arange(low, high + 1)
-        for age in ages:
-            rows.append((rec.sector, int(age), rec.staff / len(ages)))
-    out = pd.DataFrame(rows, columns=["sector", "age", "staff"])
-    return out.groupby(["sector", "age"], as_index=False)["staff"].sum()

@@ -1,0 +1,181 @@
+"""Figures and Swedish tables of the workforce model: tornado, derived-values table, backtest table, labels.
+
+The model (:mod:`tillsammans.workforce`) returns tidy DataFrames with English column names; the Swedish words
+a report shows live here, numbers written by :mod:`tillsammans.formatting`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tillsammans.formatting import fmt_general, fmt_number, fmt_percent
+
+#: Swedish names of the uncertain assumptions (tornado rows).
+ASSUMPTION_LABELS: dict[str, str] = {
+    "retirement_age": "Pensionsålder",
+    "turnover": "Personalomsättning",
+    "productivity": "Produktivitet (personal per brukare)",
+    "employment_level": "Sysselsättningsnivå",
+    "population": "Befolkningsutveckling (10–90 %)",
+}
+
+#: Swedish names of the levers.
+LEVER_LABELS: dict[str, str] = {
+    "gap": "Gap utan åtgärder",
+    "productivity": "Produktivitet och teknik",
+    "sick_leave": "Lägre sjukfrånvaro",
+    "hours": "Deltidsanställda arbetar mer",
+    "retirement": "Senare pensionsålder",
+    "together": "Alla hävstänger tillsammans",
+}
+
+#: Swedish names of the backtest series and methods.
+SERIES_LABELS = {"total": "Alla årsarbetare (n00098)", "forskola": "Förskola (n11104)",
+                 "vard_omsorg": "Vård och omsorg (n20041)"}
+METHOD_LABELS = {"model": "Modellen", "constant_staff": "Oförändrad personal",
+                 "constant_per_inhabitant": "Oförändrad personal per invånare"}
+
+#: Swedish column labels of :func:`tillsammans.workforce.compare`.
+COMPARE_LABELS: dict[str, str] = {
+    "staff_today": "Årsarbetare i dag",
+    "need_end": "Behov slutåret",
+    "cum_recruitment_need": "Rekryteringsbehov (tillväxt + pension)",
+    "cum_turnover": "Därtill personalomsättning",
+    "gap_base": "Gap i dag",
+    "gap_end": "Gap slutåret",
+    "gap_per_1000_end": "Gap per 1 000 invånare",
+    "gap_share_working_age_end": "Gap, andel av 20–64 år",
+}
+
+
+def _range_text(name: str, value: float) -> str:
+    if name == "retirement_age":
+        return f"{fmt_number(value, 1)} år"
+    if name == "employment_level":
+        return f"×{fmt_general(value, 3)}"
+    if name == "population":
+        return fmt_percent(value, 0)
+    return f"{fmt_percent(value, 1)}/år"
+
+
+def draw_tornado(ax, frame: pd.DataFrame, central: float, colours: tuple[str, str] = ("#0072B2", "#D55E00")
+                 ) -> None:
+    """Horizontal bars of the gap at each assumption's low and high value around the central gap.
+
+    ``frame`` is :func:`tillsammans.workforce.uncertainty.tornado` (sorted, largest swing first).
+    """
+    rows = frame.iloc[::-1]
+    labels = [f"{ASSUMPTION_LABELS.get(r.assumption, r.assumption)}\n({_range_text(r.assumption, r.low)} – "
+              f"{_range_text(r.assumption, r.high)})" for r in rows.itertuples(index=False)]
+    y = range(len(rows))
+    ax.barh(y, rows["gap_low"] - central, left=central, color=colours[0], label="Lägsta värdet")
+    ax.barh(y, rows["gap_high"] - central, left=central, color=colours[1], label="Högsta värdet")
+    ax.axvline(central, color="black", linewidth=0.8)
+    ax.set_yticks(list(y), labels, fontsize=8)
+    ax.grid(axis="y", visible=False)
+
+
+def tornado_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The tornado as a Swedish table: ``Antagande, Lägsta, Högsta, Gap vid lägsta, Gap vid högsta, Utslag``."""
+    return pd.DataFrame({
+        "Antagande": [ASSUMPTION_LABELS.get(a, a) for a in frame["assumption"]],
+        "Lägsta": [_range_text(r.assumption, r.low) for r in frame.itertuples(index=False)],
+        "Högsta": [_range_text(r.assumption, r.high) for r in frame.itertuples(index=False)],
+        "Gap vid lägsta": frame["gap_low"].to_numpy(),
+        "Gap vid högsta": frame["gap_high"].to_numpy(),
+        "Utslag": frame["swing"].to_numpy(),
+    })
+
+
+def ranges_table(ranges: pd.DataFrame) -> pd.DataFrame:
+    """The uncertain assumptions' ranges as a Swedish table: ``Antagande, Lägsta, Huvudantagande, Högsta, Källa``."""
+    return pd.DataFrame({
+        "Antagande": [ASSUMPTION_LABELS.get(a, a) for a in ranges["assumption"]],
+        "Lägsta": [_range_text(r.assumption, r.low) for r in ranges.itertuples(index=False)],
+        "Huvudantagande": [_range_text(r.assumption, r.central) for r in ranges.itertuples(index=False)],
+        "Högsta": [_range_text(r.assumption, r.high) for r in ranges.itertuples(index=False)],
+        "Källa": ranges["source"].to_numpy(),
+    })
+
+
+def derived_table(result) -> pd.DataFrame:
+    """The values a run derived from data, for the assumptions table: ``Antagande, Värde, Källa``."""
+    from tillsammans.workforce import EMPLOYEE_AGE_PROFILE_SOURCE, EMPLOYMENT_PROFILE_SOURCE
+    from tillsammans.workforce.inputs import value_year, values
+
+    inputs, code = result.inputs, result.municipality
+
+    def year(kpi: str) -> str:
+        found = value_year(inputs, code, kpi)
+        return "" if found is None else f", {found}"
+
+    v = values(inputs, code)
+    f, t, rates = result.factors, result.turnover, result.rates
+    local = result.origin == "local"
+    rows = [
+        ("Personal i dag", "kommunens HR-underlag" if local else "Kolada",
+         f"Kommunens HR-underlag {result.local_file} ersätter Koladas standardvärden" if local else
+         f"Kolada n00098{year('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar"),
+        ("Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+",
+         " / ".join(fmt_percent(rates[k]) for k in ("use_65_79", "use_80_89", "use_90")),
+         f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
+         if pd.notna(v.get("n20892")) else
+         "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89"),
+        ("Åldersfördelning under 55 år (personal och nyanställda)", "rikets anställda", EMPLOYEE_AGE_PROFILE_SOURCE),
+        ("Åldersfördelning 55+ år", "följer pensionsåldern",
+         f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
+         "enligt fördelningen av pensionsåldern"),
+        ("Pensionsavgångar basåret, andel av personalen", fmt_percent(t["retirement_rate"]), "Modellens åldersfördelning"),
+        ("Personalomsättning utöver pension, använd", f"{fmt_percent(t['turnover'])} per år", t["source"]),
+    ]
+    if "gross_mean" in t:
+        rows.append(("Avgångar inkl. pension, kommunens medel (landets 5–50–95-percentiler)",
+                     f"{fmt_percent(t['gross_mean'])} ({fmt_percent(t['national_p05'])} – "
+                     f"{fmt_percent(t['national_median'])} – {fmt_percent(t['national_p95'])})",
+                     f"Kolada n00239, n00233, {int(t['years'])} år" +
+                     ("; begränsad till 95-percentilen" if t.get("capped") else "")))
+    rows += [
+        ("Sysselsatta invånare 15–74 år (kalibrering)", fmt_number(f["employed_residents"]),
+         f"Kolada n02202{year('n02202')}; {EMPLOYMENT_PROFILE_SOURCE}"),
+        ("Sysselsättning i förhållande till rikets profil", fmt_general(f["employment_scale"], 3),
+         "Kolada n02202 ÷ rikets åldersprofil tillämpad på kommunens befolkning"),
+        ("Förvärvsfrekvens 20–65 år (kontroll)", fmt_percent(f["employment_20_64"]), f"Kolada n02243{year('n02243')}"),
+        ("Utpendling / inpendling", f"{fmt_percent(f['out_commuting'])} / {fmt_percent(f['in_commuting'])}",
+         f"Kolada n02279, n02276{year('n02276')}" + ("" if result.assumptions.commuting else " (används inte)")),
+        ("Andel sysselsatta i kommun-/regionsektor", fmt_percent(f["welfare_share"]), f"Kolada n02203{year('n02203')}"),
+        ("Årsarbetare per sysselsatt i kommun-/regionsektor", fmt_general(f["fte_per_person"], 3),
+         "Median av landets 290 kommuner: Kolada n00098 ÷ (n02201 × n02203)"),
+        ("Deltidsanställda (hävstång timmar)", fmt_number(v.get("n00227")), f"Kolada n00227{year('n00227')}"),
+        ("Sjukfrånvaro (hävstång)", fmt_percent(v.get("n00090", float("nan")) / 100), f"Kolada n00090{year('n00090')}"),
+    ]
+    return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa"])
+
+
+def backtest_table(errors: pd.DataFrame, horizons=(1, 3, 5, 7, 10)) -> pd.DataFrame:
+    """Backtest errors as a Swedish table: one row per series and horizon, MAPE and bias per method."""
+    sel = errors[errors["horizon"].isin(horizons)]
+    wide = sel.pivot_table(index=["series", "horizon"], columns="method", values=["mape", "bias"], observed=True)
+    wide.columns = [f"{'Fel' if stat == 'mape' else 'Bias'}: {METHOD_LABELS[m]}" for stat, m in wide.columns]
+    n = sel.groupby(["series", "horizon"])["n"].first()
+    out = wide.join(n.rename("Antal")).reset_index()
+    out["series"] = pd.Categorical(out["series"], categories=list(SERIES_LABELS))
+    out = out.sort_values(["series", "horizon"])
+    out["series"] = out["series"].map(SERIES_LABELS)
+    cols = ["Fel: " + METHOD_LABELS[m] for m in METHOD_LABELS] + ["Bias: " + METHOD_LABELS[m] for m in METHOD_LABELS]
+    return out.rename(columns={"series": "Personal", "horizon": "År framåt"})[["Personal", "År framåt", *cols, "Antal"]]
+
+
+def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
+    """Today's qualified-staff shortfall as a Swedish table."""
+    return pd.DataFrame({
+        "Mått": shortfall["label"].to_numpy(),
+        "År": shortfall["year"].astype("Int64").astype(str).to_numpy(),
+        "Andel i kommunen": shortfall["share"].to_numpy(),
+        "Andel i riket": shortfall["national_share"].to_numpy(),
+        "Årsarbetare utan": shortfall["without"].to_numpy(),
+        "Till rikets nivå": shortfall["to_national"].to_numpy(),
+    })
+
+
+__all__ = ["ASSUMPTION_LABELS", "COMPARE_LABELS", "LEVER_LABELS", "METHOD_LABELS", "SERIES_LABELS",
+           "backtest_table", "derived_table", "draw_tornado", "ranges_table", "shortfall_table", "tornado_table"]

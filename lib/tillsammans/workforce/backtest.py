@@ -1,0 +1,159 @@
+"""Demand backtest: would the demand model have predicted the staff that municipalities actually had?
+
+From each jump-off year (2012, 2015, 2019 by default) the production demand code (today's staff split by
+sector, :func:`~tillsammans.workforce.staff_today`; staff per user held constant,
+:func:`~tillsammans.workforce.demand.need_array`) predicts each later year's staff up to the last year with
+data, with users from the *observed* population, for all 290 municipalities and three series with
+observed staff in Kolada: all municipal årsarbetare (``n00098``), preschool (``n11104``) and care of the
+elderly and disabled (``n20041``). Beside it, two naive predictions: constant staff, and constant staff per
+inhabitant.
+
+The observed population by single age exists for 2019 only, so each year's population is synthesised: the
+2019 single-age counts scaled, within each of Kolada's age groups (0, 1–5, 6–15, 16–19, 20–64, 65–79, 80+),
+to that year's observed group total. Use rates for eldercare are those of the jump-off year (2015, the
+first year Kolada has them, for the 2012 jump-off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tillsammans import data
+from tillsammans.workforce.demand import need_array, use_rates, user_weights
+from tillsammans.workforce.inputs import kolada_all, model_inputs
+from tillsammans.workforce.sectors import SECTORS
+from tillsammans.workforce.staff import sector_staff, staff_today
+
+#: Default jump-off years of the backtest.
+JUMP_OFFS = (2012, 2015, 2019)
+#: Kolada age groups used to synthesise single-age populations: KPI → (first age, last age).
+AGE_GROUP_KPIS = {"n01817": (0, 0), "n01926": (1, 5), "n01953": (6, 15), "n01954": (16, 19),
+                  "n01955": (20, 64), "n01956": (65, 79), "n01957": (80, 100)}
+#: The observed series: name → (Kolada KPI, the model's sectors summed).
+SERIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "total": ("n00098", tuple(SECTORS)),
+    "forskola": ("n11104", ("forskola",)),
+    "vard_omsorg": ("n20041", ("aldreomsorg", "funktionsstod", "halso_sjukvard")),
+}
+#: Prediction methods: the model and the two naive benchmarks.
+METHODS = ("model", "constant_staff", "constant_per_inhabitant")
+
+
+def synthesise_population(shape: np.ndarray, groups: pd.DataFrame) -> np.ndarray:
+    """Single-age populations (years × 101) from a single-age shape and Kolada group totals per year.
+
+    Parameters
+    ----------
+    shape : ndarray
+        Persons by single age 0..100 in a year with single-age data (2019).
+    groups : DataFrame
+        One row per year, one column per KPI of :data:`AGE_GROUP_KPIS` (persons).
+    """
+    out = np.zeros((len(groups), 101))
+    for kpi, (low, high) in AGE_GROUP_KPIS.items():
+        part = shape[low:high + 1]
+        total = part.sum()
+        weights = part / total if total > 0 else np.full(len(part), 1 / len(part))
+        out[:, low:high + 1] = groups[kpi].to_numpy()[:, None] * weights[None, :]
+    return out
+
+
+def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequence[int] = JUMP_OFFS,
+                    last_year: int | None = None, processed_dir: Path | None = None) -> pd.DataFrame:
+    """Predicted and observed staff from each jump-off to ``last_year`` (default: the last year with data).
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, jump_off, year, horizon, series, observed, model, constant_staff,
+        constant_per_inhabitant`` (årsarbetare). Municipalities without the jump-off year's staff data are
+        left out of that jump-off (and counted in ``attrs["skipped"]``).
+    """
+    tidy = kolada_all(processed_dir)
+    groups_tidy = data.kolada(list(AGE_GROUP_KPIS), processed_dir=processed_dir)
+    single = data.load_table("population_municipality_age_sex", processed_dir)
+    shapes = single.groupby(["region_code", "age"])["population"].sum().unstack().reindex(columns=range(101))
+    codes = list(shapes.index) if municipalities is None else list(municipalities)
+    staff_kpis = [kpi for kpi, _ in SERIES.values()] + ["n01951"]
+    observed = tidy[tidy["kpi"].isin(staff_kpis)].pivot_table(index=["region_code", "year"], columns="kpi",
+                                                               values="value")
+    last_year = int(observed.index.get_level_values("year").max()) if last_year is None else int(last_year)
+    by_region = dict(tuple(tidy.groupby("region_code")))
+    groups_by_region = dict(tuple(groups_tidy.groupby("region_code")))
+    national = by_region.get("00", tidy.iloc[:0])
+    rows, skipped = [], []
+    for code in codes:
+        group_rows = groups_by_region.get(code)
+        if group_rows is None or code not in shapes.index:
+            skipped.append((code, None))
+            continue
+        groups = group_rows.pivot_table(index="year", columns="kpi", values="value").reindex(
+            columns=list(AGE_GROUP_KPIS))
+        own = pd.concat([by_region.get(code, tidy.iloc[:0]), national])
+        for jump in jump_offs:
+            years = np.arange(jump, last_year + 1)
+            g = groups.reindex(years)
+            if g.isna().any().any() or (code, jump) not in observed.index:
+                skipped.append((code, jump))
+                continue
+            pop = synthesise_population(shapes.loc[code].to_numpy(dtype=float), g)
+            try:
+                inputs = model_inputs(code, jump, tidy=own)
+                sectors = sector_staff(staff_today(code, jump, local=None, inputs=inputs))
+                frame = pd.DataFrame({"year": jump, "age": np.arange(101), "population": pop[0]})
+                rates = use_rates(inputs, code, frame, jump)
+            except ValueError:
+                skipped.append((code, jump))
+                continue
+            staff0 = sectors.set_index("sector")["staff"].reindex(list(SECTORS)).to_numpy()
+            need = need_array((pop @ user_weights(rates))[None], staff0, years, jump)[0]
+            obs = observed.loc[code].reindex(years)
+            inhabitants = obs["n01951"].to_numpy()
+            for name, (kpi, sectors_) in SERIES.items():
+                idx = [list(SECTORS).index(s) for s in sectors_]
+                model = need[:, idx].sum(axis=1)
+                # the model's jump-off value is its own split of the observed total: scale to the observed
+                # series so that all three methods start from the same observed number
+                start = obs[kpi].iloc[0]
+                model = model / model[0] * start if model[0] > 0 else model
+                for k, year in enumerate(years[1:], start=1):
+                    rows.append((code, jump, int(year), k, name, obs[kpi].iloc[k], model[k], start,
+                                 start * inhabitants[k] / inhabitants[0]))
+    out = pd.DataFrame(rows, columns=["region_code", "jump_off", "year", "horizon", "series", "observed",
+                                      *METHODS])
+    out = out.dropna(subset=["observed"]).reset_index(drop=True)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def backtest_errors(backtest: pd.DataFrame, by: Sequence[str] = ("series", "horizon")) -> pd.DataFrame:
+    """Error and bias of each method: ``*by, method, n, mape, median_ape, bias`` (percent of observed).
+
+    ``mape``: mean absolute percentage error; ``median_ape``: its median; ``bias``: mean percentage error
+    (positive: the method predicted too many staff). Rows with observed staff ≤ 0 are left out.
+    """
+    frame = backtest[backtest["observed"] > 0]
+    long = frame.melt(id_vars=[c for c in frame.columns if c not in METHODS], value_vars=list(METHODS),
+                      var_name="method", value_name="predicted")
+    long["pe"] = 100 * (long["predicted"] - long["observed"]) / long["observed"]
+    long["ape"] = long["pe"].abs()
+    keys = list(dict.fromkeys([*by, "method"]))
+    out = long.groupby(keys, sort=False).agg(n=("pe", "size"), mape=("ape", "mean"),
+                                                         median_ape=("ape", "median"), bias=("pe", "mean"))
+    out = out.reset_index()
+    out["method"] = pd.Categorical(out["method"], categories=list(METHODS))
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def cached_backtest(jump_offs: Sequence[int] = JUMP_OFFS, processed_dir: Path | None = None,
+                    cache: bool = True) -> pd.DataFrame:
+    """:func:`backtest_demand` for all municipalities, computed once per build (``data/processed/cache``)."""
+    from tillsammans.cache import cached
+
+    return cached("workforce_backtest", lambda: backtest_demand(None, jump_offs, processed_dir=processed_dir),
+                  modules=["tillsammans.workforce"], parameters={"jump_offs": list(jump_offs)},
+                  processed_dir=processed_dir, enabled=cache)

@@ -1,0 +1,183 @@
+"""Step 5 of the pipeline, *gap*: recruitment need, need minus supply, and today's qualified-staff shortfall.
+
+* recruitment need = growth of the need + retirements; turnover (other leavers) shown separately
+  (:func:`recruitment_need`);
+* gap = need − supply, per year (:func:`gap`); the supply is one number for all sectors, so the sector
+  table (:func:`sector_gap`) splits it by the base year's staff shares;
+* today's shortfall of qualified staff where Kolada measures qualifications (:func:`qualified_shortfall`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tillsammans.municipalities import SWEDEN
+from tillsammans.workforce.demand import need_array, sector_order, user_weights
+from tillsammans.workforce.exits import project_staff, retirement_hazard
+from tillsammans.workforce.inputs import Prepared, value_year, values
+from tillsammans.workforce.sectors import SECTORS
+from tillsammans.workforce.supply import supply_array
+
+#: Recruitment columns, per year and cumulated (``cum_<name>``).
+RECRUITMENT_COLUMNS = ("growth", "retirements", "turnover", "recruitment_need", "recruitment_gross")
+
+
+def recruitment_need(need: pd.DataFrame, exits: pd.DataFrame) -> pd.DataFrame:
+    """Recruitment need per sector and year: growth + retirements (+ turnover shown separately).
+
+    Parameters
+    ----------
+    need : DataFrame
+        ``year, sector, staff_need`` (one path), base year included.
+    exits : DataFrame
+        ``year, sector, retirements, turnover`` for the years after the base year
+        (:func:`~tillsammans.workforce.exits.project_staff`).
+
+    Returns
+    -------
+    DataFrame
+        ``year, sector, staff_need, growth, retirements, turnover, recruitment_need, recruitment_gross`` and
+        the cumulative sums ``cum_growth`` … (årsarbetare). ``recruitment_need = growth + retirements``; it is
+        negative in a year when a falling need exceeds retirements. ``recruitment_gross`` adds turnover.
+    """
+    if "sim" in need.columns:
+        raise ValueError("recruitment_need takes one path; aggregate or select a sim first")
+    frame = need.sort_values(["sector", "year"]).copy()
+    frame["growth"] = frame["staff_need"] - frame.groupby("sector")["staff_need"].shift()
+    frame = frame.dropna(subset=["growth"])
+    frame = frame.merge(exits[["year", "sector", "retirements", "turnover"]], on=["year", "sector"], how="left")
+    frame[["retirements", "turnover"]] = frame[["retirements", "turnover"]].fillna(0.0)
+    frame["recruitment_need"] = frame["growth"] + frame["retirements"]
+    frame["recruitment_gross"] = frame["recruitment_need"] + frame["turnover"]
+    for col in RECRUITMENT_COLUMNS:
+        frame[f"cum_{col}"] = frame.groupby("sector")[col].cumsum()
+    frame = sector_order(frame)
+    cols = ["year", "sector", "staff_need", *RECRUITMENT_COLUMNS, *[f"cum_{c}" for c in RECRUITMENT_COLUMNS]]
+    return frame[cols].reset_index(drop=True)
+
+
+def gap(need_total: pd.DataFrame, supplied: pd.DataFrame) -> pd.DataFrame:
+    """Gap between staff need and supply.
+
+    Parameters
+    ----------
+    need_total : DataFrame
+        ``[sim,] year, staff_need`` (all sectors).
+    supplied : DataFrame
+        ``[sim,] year, population, working_age, supply`` (:func:`~tillsammans.workforce.supply`).
+
+    Returns
+    -------
+    DataFrame
+        ``[sim,] year, staff_need, supply, gap, gap_change, gap_per_1000, gap_share_working_age,
+        need_share_working_age``; gap in årsarbetare (positive: the need exceeds what the population
+        supplies), ``gap_change`` its change since the base year, per 1 000 inhabitants, and as shares (0..1)
+        of the residents 20–64.
+    """
+    keys = [k for k in ("sim", "year") if k in need_total.columns]
+    frame = need_total[keys + ["staff_need"]].merge(supplied, on=keys, how="inner")
+    frame["gap"] = frame["staff_need"] - frame["supply"]
+    first = frame.groupby([k for k in keys if k != "year"])["gap"].transform("first") if "sim" in keys \
+        else frame["gap"].iloc[0]
+    frame["gap_change"] = frame["gap"] - first
+    frame["gap_per_1000"] = frame["gap"] / frame["population"] * 1000
+    frame["gap_share_working_age"] = frame["gap"] / frame["working_age"]
+    frame["need_share_working_age"] = frame["staff_need"] / frame["working_age"]
+    return frame[keys + ["staff_need", "supply", "gap", "gap_change", "gap_per_1000", "gap_share_working_age",
+                         "need_share_working_age"]].reset_index(drop=True)
+
+
+def sector_gap(need: pd.DataFrame, supply_total: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """Need, supply and gap per sector: the supply split by the base year's staff shares.
+
+    Returns
+    -------
+    DataFrame
+        ``[sim,] year, sector, staff_need, supply, gap`` (årsarbetare).
+    """
+    shares = sectors.set_index("sector")["staff"]
+    shares = shares / shares.sum()
+    keys = [k for k in ("sim", "year") if k in need.columns]
+    frame = need[keys + ["sector", "staff_need"]].merge(supply_total[keys + ["supply"]], on=keys)
+    frame["supply"] = frame["supply"] * frame["sector"].map(shares)
+    frame["gap"] = frame["staff_need"] - frame["supply"]
+    return frame
+
+
+#: Qualification KPIs: sector, KPI of the qualified share, the staff it is applied to, and a Swedish label.
+QUALIFICATIONS: dict[str, tuple[str, str, str]] = {
+    "forskola": ("n11023", "forskola", "Årsarbetare i förskolan med pedagogisk högskoleexamen"),
+    "aldreomsorg": ("u23495", "aldreomsorg", "Omsorgspersonal i särskilt boende med adekvat utbildning"),
+    "gymnasieskola": ("n17826", "gymnasieskola", "Lärare med legitimation och behörighet (gymnasieskola)"),
+}
+
+
+def qualified_shortfall(inputs: pd.DataFrame, municipality: str, sectors: pd.DataFrame) -> pd.DataFrame:
+    """Today's qualified-staff shortfall where Kolada measures qualifications.
+
+    For each measured qualification: the municipality's qualified share, Sweden's, and the årsarbetare of
+    the sector without the qualification (staff × (1 − share)) and the årsarbetare needed to reach Sweden's
+    share (staff × (national − local), 0 when the municipality is at or above it). Preschool: ``n11023``
+    (pedagogical degree, all preschools) on the municipal preschool staff; eldercare: ``u23495`` (adequate
+    education, särskilt boende on weekdays) applied to all eldercare staff; upper secondary teachers:
+    ``n17826`` (legitimation and qualification) — Kolada in the processed data has no count of teachers, so
+    only the share is shown and the årsarbetare stay empty.
+
+    Returns
+    -------
+    DataFrame
+        ``sector, kpi, label, year, share, national_share, staff, without, to_national`` (shares 0..1,
+        årsarbetare; NaN where not measured).
+    """
+    v, nat = values(inputs, municipality), values(inputs, SWEDEN)
+    staff = sectors.set_index("sector")["staff"]
+    rows = []
+    for sector, (kpi, applied, label) in QUALIFICATIONS.items():
+        share = v.get(kpi, np.nan) / 100
+        national = nat.get(kpi, np.nan) / 100
+        fte = float(staff.get(applied, np.nan)) if sector != "gymnasieskola" else np.nan
+        rows.append({"sector": sector, "kpi": kpi, "label": label,
+                     "year": value_year(inputs, municipality, kpi), "share": share,
+                     "national_share": national, "staff": fte,
+                     "without": fte * (1 - share) if np.isfinite(share) else np.nan,
+                     "to_national": fte * max(national - share, 0.0)
+                     if np.isfinite(share) and np.isfinite(national) else np.nan})
+    out = pd.DataFrame(rows)
+    out["sector"] = pd.Categorical(out["sector"], categories=list(SECTORS))
+    return out.sort_values("sector").assign(sector=lambda f: f["sector"].astype(str)).reset_index(drop=True)
+
+
+def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, productivity: float | np.ndarray = 0.0,
+              retirement_age: float | np.ndarray = 65.5, retirement_age_sd: float = 1.5,
+              turnover: float | np.ndarray | None = None, employment_level: float | np.ndarray = 1.0
+              ) -> dict[str, np.ndarray]:
+    """The pipeline demand → exits → supply → gap on arrays, for one or many paths.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The municipality's inputs.
+    population : ndarray
+        Residents, paths × years × ages 0..100, the base year among ``years``.
+    productivity, retirement_age, turnover, employment_level :
+        One value, or one value per path (the Monte Carlo draws); ``turnover`` None: from data.
+
+    Returns
+    -------
+    dict of ndarray
+        ``years`` (from the base year), ``need`` (paths × years × sectors), ``retirements``, ``turnover``,
+        ``hires`` (paths × years−1 × sectors), ``supply``, ``population``, ``working_age`` (paths × years).
+    """
+    keep = years >= prepared.base_year
+    years, population = years[keep], population[:, keep, :]
+    users_ = population @ user_weights(prepared.rates)
+    staff0 = prepared.sectors.set_index("sector")["staff"].reindex(list(SECTORS)).to_numpy()
+    need = need_array(users_, staff0, years, prepared.base_year, productivity)
+    hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
+    q = prepared.turnover["turnover"] if turnover is None else turnover
+    flows = project_staff(prepared.age0, need, hazard, q)
+    supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
+                            employment_level)
+    return {"years": years, "need": need, **flows, "supply": supplied["supply"],
+            "population": population.sum(axis=2), "working_age": population[:, :, 20:65].sum(axis=2)}

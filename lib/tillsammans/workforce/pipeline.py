@@ -1,0 +1,322 @@
+"""The workforce model for one municipality: inputs → demand → exits → supply → gap → uncertainty.
+
+:func:`workforce` runs the steps in that order and keeps every intermediate table in a
+:class:`WorkforceResult`; :func:`compare` and :func:`network_comparison` put several municipalities side by
+side; :func:`sector_results` is the per-sector table (need, recruitment need, gap with intervals) that the
+cooperation ranking reads. Presentation text (Swedish labels) lives in the notebooks and in
+:mod:`tillsammans.plots.workforce`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tillsammans import assumptions as shared_assumptions
+from tillsammans.workforce import exits as exits_step
+from tillsammans.workforce.assumptions import Assumptions, make_assumptions
+from tillsammans.workforce.demand import check_base_year, sector_order, use_rates
+from tillsammans.workforce.gap import gap, qualified_shortfall, recruitment_need, run_paths
+from tillsammans.workforce.inputs import (
+    Prepared,
+    base_year as study_base_year,
+    employment_range,
+    model_inputs,
+    read_kolada,
+    values,
+)
+from tillsammans.workforce.levers import levers_table
+from tillsammans.workforce.local import local_for
+from tillsammans.workforce.sectors import SECTORS, population_array
+from tillsammans.workforce.staff import sector_staff, staff_today
+from tillsammans.workforce.supply import supply_factors
+from tillsammans.workforce.uncertainty import (
+    assumption_ranges,
+    draw_assumptions,
+    intervals,
+    simulate,
+    tornado,
+)
+
+#: Seed of the workforce assumptions' draws (the population paths have their own).
+DEFAULT_SEED = 20200501
+
+
+@dataclass
+class WorkforceResult:
+    """Everything the report shows for one municipality (tidy DataFrames, årsarbetare)."""
+
+    municipality: str
+    base_year: int
+    end_year: int
+    assumptions: Assumptions
+    origin: str
+    local_file: str | None
+    inputs: pd.DataFrame
+    staff: pd.DataFrame
+    sectors: pd.DataFrame
+    staff_age: pd.DataFrame
+    rates: dict[str, float]
+    turnover: dict[str, float]
+    factors: dict[str, float]
+    need: pd.DataFrame
+    need_total: pd.DataFrame
+    recruitment: pd.DataFrame
+    supply: pd.DataFrame
+    gap: pd.DataFrame
+    levers: pd.DataFrame
+    shortfall: pd.DataFrame
+    ranges: pd.DataFrame
+    intervals: pd.DataFrame | None = None
+    tornado: pd.DataFrame | None = None
+    n_paths: int = 0
+
+    def key_figures(self) -> dict[str, float]:
+        """Key numbers: staff today, need, cumulative recruitment need and its parts, supply and gap in the end
+        year, with the 80 % interval (``*_q10``, ``*_q90``) when the Monte Carlo ran."""
+        rec = self.recruitment[["growth", "retirements", "turnover"]].sum()
+        end = self.gap[self.gap["year"] == self.end_year].iloc[0]
+        base = self.gap[self.gap["year"] == self.base_year].iloc[0]
+        out = {
+            "staff_today": float(self.sectors["staff"].sum()),
+            "need_end": float(end["staff_need"]),
+            "cum_growth": float(rec["growth"]),
+            "cum_retirements": float(rec["retirements"]),
+            "cum_turnover": float(rec["turnover"]),
+            "cum_recruitment_need": float(rec["growth"] + rec["retirements"]),
+            "supply_base": float(base["supply"]),
+            "gap_base": float(base["gap"]),
+            "supply_end": float(end["supply"]),
+            "gap_end": float(end["gap"]),
+            "gap_change_end": float(end["gap_change"]),
+            "gap_per_1000_end": float(end["gap_per_1000"]),
+            "gap_share_working_age_end": float(end["gap_share_working_age"]),
+            "need_share_working_age_base": float(base["need_share_working_age"]),
+            "need_share_working_age_end": float(end["need_share_working_age"]),
+            "turnover": float(self.turnover["turnover"]),
+        }
+        if self.intervals is not None:
+            sel = self.intervals[(self.intervals["year"] == self.end_year) & (self.intervals["sector"] == "total")]
+            names = {"staff_need": "need_end", "recruitment_need": "cum_recruitment_need", "gap": "gap_end"}
+            for rec_ in sel.itertuples(index=False):
+                for q in ("q025", "q10", "q90", "q975"):
+                    out[f"{names[rec_.output]}_{q}"] = float(getattr(rec_, q))
+        return out
+
+
+def prepare(municipality: str, population: pd.DataFrame, base_year: int | None = None,
+            local: str | Path | None = "auto", processed_dir: Path | None = None,
+            **assumptions) -> tuple[Prepared, pd.DataFrame, pd.DataFrame]:
+    """The *inputs* step for one municipality: staff, their ages, use rates, supply factors, turnover.
+
+    Returns
+    -------
+    (Prepared, DataFrame, DataFrame)
+        The prepared inputs, the Kolada values read (:func:`~tillsammans.workforce.model_inputs`) and the
+        staff by sector and age band (:func:`~tillsammans.workforce.staff_today`).
+    """
+    a = make_assumptions(**assumptions)
+    year0 = study_base_year(processed_dir) if base_year is None else int(base_year)
+    check_base_year(population, year0)
+    tidy = read_kolada(municipality, processed_dir)
+    inputs = model_inputs(municipality, year0, processed_dir, tidy=tidy)
+    staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, inputs=inputs,
+                        hsl_share=a.hsl_share)
+    sectors = sector_staff(staff)
+    if not sectors["staff"].sum() > 0:
+        raise ValueError(f"municipality {municipality}: total staff is {sectors['staff'].sum()}; expected "
+                         "årsarbetare > 0")
+    staff_age = exits_step.staff_age_profile(staff, a.retirement_age, a.retirement_age_sd)
+    rates = use_rates(inputs, municipality, population, year0, a.use_90_ratio)
+    _, years, pop = population_array(population[population["year"] == year0])
+    factors = supply_factors(inputs, municipality, pop[0, 0], year0, a.commuting, processed_dir)
+    hazard = exits_step.retirement_hazard(a.retirement_age, a.retirement_age_sd)
+    ages = exits_step.age_array(staff_age)
+    retirement_rate = float((np.r_[0.0, ages.sum(axis=0)[:-1]] * hazard).sum() / ages.sum())
+    data_turnover = exits_step.turnover_from_data(municipality, retirement_rate, processed_dir)
+    if a.turnover is not None:
+        turnover = {"turnover": a.turnover, "source": "parameter", "retirement_rate": retirement_rate,
+                    **({k: v for k, v in data_turnover.items() if k != "turnover"} if data_turnover else {})}
+    elif data_turnover is not None:
+        turnover = {**data_turnover, "source": "Kolada n00239, n00233", "retirement_rate": retirement_rate}
+    else:
+        raise ValueError(f"municipality {municipality}: Kolada has no n00239/n00233 (new and permanent "
+                         "employees) to measure turnover; pass turnover=<share per year>")
+    v = values(inputs, municipality)
+    part_timers = float(v.get("n00227", np.nan))
+    sick = float(v.get("n00090", np.nan)) / 100
+    prepared = Prepared(municipality, year0, sectors, staff_age, rates, factors, turnover,
+                        employment_range(tidy, municipality), part_timers if np.isfinite(part_timers) else 0.0,
+                        sick if np.isfinite(sick) else 0.0, ages)
+    return prepared, inputs, staff
+
+
+def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    years, names = run["years"], list(SECTORS)
+    grid = pd.MultiIndex.from_product([years, names], names=["year", "sector"]).to_frame(index=False)
+    need = grid.assign(staff_need=run["need"][0].reshape(-1))
+    flows = pd.MultiIndex.from_product([years[1:], names], names=["year", "sector"]).to_frame(index=False)
+    flows = flows.assign(retirements=run["retirements"][0].reshape(-1), turnover=run["turnover"][0].reshape(-1))
+    supplied = pd.DataFrame({"year": years, "population": run["population"][0],
+                             "working_age": run["working_age"][0], "supply": run["supply"][0]})
+    return sector_order(need).reset_index(drop=True), flows, supplied
+
+
+def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.DataFrame | None = None,
+              base_year: int | None = None, local: str | Path | None = "auto", processed_dir: Path | None = None,
+              seed: int = DEFAULT_SEED, **assumptions) -> WorkforceResult:
+    """Run the whole workforce model for one municipality.
+
+    Parameters
+    ----------
+    municipality : str
+        SCB code (validated by the caller through the registry).
+    population : DataFrame
+        Projected population ``year, age, population [, sex]`` including the base year.
+    sim_population : DataFrame, optional
+        Simulated paths ``sim, year, age, population [, sex]``: with them the Monte Carlo draws the
+        workforce assumptions once per path and gives intervals and the tornado.
+    base_year : int, optional
+        Default :func:`tillsammans.workforce.base_year` (the latest year with staff data).
+    local : "auto", path or None
+        The municipality's HR extract (see :mod:`tillsammans.workforce.local`).
+    seed : int
+        Seed of the assumptions' draws.
+    **assumptions
+        Fields of :class:`~tillsammans.workforce.assumptions.Assumptions`.
+    """
+    a = make_assumptions(**assumptions)
+    if "sim" in population.columns:
+        raise ValueError("population must be one path (project_population); pass simulations as sim_population")
+    prepared, inputs, staff = prepare(municipality, population, base_year, local, processed_dir, **assumptions)
+    year0 = prepared.base_year
+    end_year = int(population["year"].max())
+    if end_year <= year0:
+        raise ValueError(f"the population frame ends in {end_year}; it must reach beyond the base year {year0}")
+    _, years, pop = population_array(population)
+    turnover = prepared.turnover["turnover"]
+    run = run_paths(prepared, pop, years, a.productivity, a.retirement_age, a.retirement_age_sd, turnover)
+    need, flows, supplied = _tidy(run, prepared)
+    need_total = need.groupby("year", as_index=False)["staff_need"].sum()
+    gapped = gap(need_total, supplied)
+    later = run_paths(prepared, pop, years, a.productivity, a.retirement_age + a.retirement_age_increase,
+                      a.retirement_age_sd, turnover)
+    later_supply = pd.DataFrame({"year": later["years"], "supply": later["supply"][0]})
+    levers = levers_table(gapped, later_supply, prepared.part_timers, prepared.sick_leave, end_year, year0,
+                          productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
+                          extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
+    ranges = assumption_ranges(a, prepared)
+    bands = torn = None
+    n_paths = 0
+    if sim_population is not None:
+        sims, sim_years, sim_pop = population_array(sim_population)
+        draws = draw_assumptions(ranges, len(sims), seed)
+        paths = simulate(prepared, sim_pop, sim_years, draws, a.retirement_age_sd)
+        bands = intervals(paths)
+        torn = tornado(prepared, pop, years, ranges, end_year, sim_pop, a.retirement_age_sd)
+        n_paths = len(sims)
+    return WorkforceResult(
+        municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"), staff.attrs.get("file"), inputs,
+        staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, need,
+        need_total, recruitment_need(need, flows), supplied, gapped, levers,
+        qualified_shortfall(inputs, municipality, prepared.sectors), ranges, bands, torn, n_paths)
+
+
+def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataFrame:
+    """Per-sector results in ``year`` (default the end year): the table a ranking reads.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, year, sector, staff_today, staff_need, recruitment_need, gap`` (main projection) and,
+        when the Monte Carlo ran, ``<output>_q10``/``_q90``/``_q025``/``_q975`` for ``staff_need``,
+        ``recruitment_need`` and ``gap``; the last row is the total (``sector`` ``total``). Årsarbetare.
+    """
+    year = result.end_year if year is None else int(year)
+    staff = result.sectors.set_index("sector")["staff"]
+    need = result.need[result.need["year"] == year].set_index("sector")["staff_need"]
+    rec = result.recruitment[result.recruitment["year"] <= year].groupby("sector")[["growth", "retirements"]].sum()
+    supply = float(result.gap.loc[result.gap["year"] == year, "supply"].iloc[0])
+    out = pd.DataFrame({"staff_today": staff, "staff_need": need,
+                        "recruitment_need": rec["growth"] + rec["retirements"]}).reindex(list(SECTORS))
+    out["gap"] = out["staff_need"] - supply * out["staff_today"] / out["staff_today"].sum()
+    out.loc["total"] = out.sum()
+    out = out.rename_axis("sector").reset_index()
+    if result.intervals is not None:
+        sel = result.intervals[result.intervals["year"] == year]
+        wide = sel.pivot_table(index="sector", columns="output", values=["q025", "q10", "q90", "q975"])
+        wide.columns = [f"{output}_{q}" for q, output in wide.columns]
+        out = out.join(wide, on="sector")
+    return out.assign(region_code=result.municipality, year=year)[
+        ["region_code", "year", *[c for c in out.columns]]]
+
+
+def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:
+    """Key figures of several municipalities side by side, one row per municipality.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, base_year, end_year`` and the :meth:`WorkforceResult.key_figures`.
+    """
+    return pd.DataFrame([{"region_code": code, "base_year": r.base_year, "end_year": r.end_year,
+                          **r.key_figures()} for code, r in results.items()])
+
+
+def network_comparison(
+    municipalities: Sequence[str],
+    end_year: int = 2040,
+    scenario: str = "base",
+    local: str | Path | None = "auto",
+    processed_dir: Path | None = None,
+    cache: bool = True,
+    n_sims: int = 0,
+    seed: int = DEFAULT_SEED,
+    **assumptions,
+) -> pd.DataFrame:
+    """:func:`compare` for several municipalities, each with its main projection (and ``n_sims`` paths).
+
+    An explicit ``local`` file applies only to the municipality it belongs to; the others use their own
+    ``data/raw/local/hr_<code>.csv`` if present. With ``cache=True`` the result is computed once per build
+    and kept in ``data/processed/cache`` (keyed on the data, the model source, the arguments and the user's
+    local extracts).
+    """
+    from tillsammans import paths, population
+    from tillsammans.cache import cached, files_hash
+
+    codes = list(municipalities)
+    make_assumptions(**assumptions)
+
+    def compute() -> pd.DataFrame:
+        inputs = population.load_inputs(processed_dir)
+        results = {}
+        for c in codes:
+            pop = population.project_population(c, end_year, scenario, inputs=inputs)
+            sims = (population.simulate_population(c, end_year, scenario, n_sims=n_sims, inputs=inputs)
+                    if n_sims else None)
+            results[c] = workforce(c, pop, sims, local=local_for(c, local), processed_dir=processed_dir,
+                                   seed=seed, **assumptions)
+        return compare(results)
+
+    local_text = str(local)
+    if local not in (None, "auto") and Path(local).is_file():
+        local_text += ":" + files_hash(Path(local).parent)
+    parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "local": local_text,
+                  "n_sims": n_sims, "seed": seed, "assumptions": assumptions,
+                  "local_files": files_hash(paths.local_dir())}
+    return cached("workforce_network", compute, modules=["tillsammans.population", "tillsammans.workforce"],
+                  parameters=parameters, processed_dir=processed_dir, enabled=cache)
+
+
+def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> pd.DataFrame:
+    """The parameters of a run (or of the defaults) for the report: ``Antagande, Värde, Källa``.
+
+    The values derived from data (staff split, use rates, turnover, supply factors) are shown by
+    :func:`tillsammans.plots.workforce.derived_table`.
+    """
+    a = result.assumptions if result is not None else make_assumptions(**assumptions)
+    return shared_assumptions.table(a, source_column="Källa")

@@ -1,0 +1,199 @@
+"""Step 6 of the pipeline, *uncertainty*: joint Monte Carlo, a tornado of the gap, and population choices.
+
+* :func:`assumption_ranges` — each uncertain workforce assumption with its lowest, central and highest value
+  and the source of the range (retirement age, turnover, productivity, employment level);
+* :func:`draw_assumptions` — one triangular draw of every assumption per population path (fixed seed);
+* :func:`simulate` — the pipeline on every simulated population path with its drawn assumptions, and
+  :func:`intervals` — 80 % and 95 % intervals of need, recruitment need and gap, total and per sector;
+* :func:`tornado` — the end-year gap with one assumption at a time at its lowest and highest value (the
+  population at its 10th and 90th percentile path), sorted by how much each moves it;
+* :func:`population_sensitivity` — the gap under alternative calibration choices of the population model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tillsammans.population.stochastic import quantile_name
+from tillsammans.workforce.assumptions import Assumptions
+from tillsammans.workforce.gap import run_paths
+from tillsammans.workforce.inputs import Prepared
+from tillsammans.workforce.sectors import SECTORS
+
+#: Quantiles of the intervals: 95 % (2.5–97.5) and 80 % (10–90) and the median.
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+#: The uncertain workforce assumptions, in tornado order.
+UNCERTAIN = ("retirement_age", "turnover", "productivity", "employment_level")
+#: The outputs with intervals.
+OUTPUTS = ("staff_need", "recruitment_need", "gap")
+
+
+def assumption_ranges(a: Assumptions, prepared: Prepared) -> pd.DataFrame:
+    """Lowest, central and highest value of each uncertain assumption, with where the range comes from.
+
+    Returns
+    -------
+    DataFrame
+        ``assumption, low, central, high, source`` (retirement age in years, the others as shares per year,
+        the employment level as a factor).
+    """
+    turnover = prepared.turnover["turnover"] if a.turnover is None else a.turnover
+    t_low, t_high = a.turnover_range if a.turnover_range is not None else (
+        prepared.turnover["low"], prepared.turnover["high"])
+    e_low, e_high = a.employment_range if a.employment_range is not None else prepared.employment_range
+    rows = [
+        ("retirement_age", *a.retirement_age_range[:1], a.retirement_age, a.retirement_age_range[1],
+         "Pensionsmyndigheten (utträdesålder 2022; medelpensioneringsålder 2023–2024; riktålder 67 år från 2026)"),
+        ("turnover", min(t_low, turnover), turnover, max(t_high, turnover),
+         "Kolada n00239, n00233: kommunens lägsta och högsta år" if a.turnover_range is None else "parameter"),
+        ("productivity", a.productivity_range[0], a.productivity, a.productivity_range[1], "antagande (±0,5 %/år)"),
+        ("employment_level", e_low, 1.0, e_high,
+         "Kolada n00914: kommunens lägsta och högsta förvärvsfrekvens 2012–2021 mot senaste året"
+         if a.employment_range is None else "parameter"),
+    ]
+    return pd.DataFrame(rows, columns=["assumption", "low", "central", "high", "source"])
+
+
+def draw_assumptions(ranges: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` joint draws (independent triangular distributions low–central–high), one row per path."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for rec in ranges.itertuples(index=False):
+        if rec.high > rec.low:
+            out[rec.assumption] = rng.triangular(rec.low, rec.central, rec.high, size=n)
+        else:
+            out[rec.assumption] = np.full(n, rec.central)
+    return pd.DataFrame(out).rename_axis("sim").reset_index()
+
+
+def _path_outputs(run: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Need, cumulative recruitment need and gap per path, year and sector (the total as an extra sector)."""
+    need = run["need"]
+    recruitment = np.concatenate([np.zeros_like(need[:, :1]), np.cumsum(
+        np.diff(need, axis=1) + run["retirements"], axis=1)], axis=1)
+    shares = need[:, :1, :] / need[:, :1, :].sum(axis=2, keepdims=True)
+    gap = need - run["supply"][:, :, None] * shares
+    def with_total(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x, x.sum(axis=2, keepdims=True)], axis=2)
+    return {"staff_need": with_total(need), "recruitment_need": with_total(recruitment), "gap": with_total(gap)}
+
+
+def simulate(prepared: Prepared, population: np.ndarray, years: np.ndarray, draws: pd.DataFrame,
+             retirement_age_sd: float = 1.5) -> dict[str, np.ndarray]:
+    """Run the pipeline on every path with its drawn assumptions (arrays paths × years × sectors+total)."""
+    run = run_paths(prepared, population, years, productivity=draws["productivity"].to_numpy(),
+                    retirement_age=draws["retirement_age"].to_numpy(), retirement_age_sd=retirement_age_sd,
+                    turnover=draws["turnover"].to_numpy(), employment_level=draws["employment_level"].to_numpy())
+    return {"years": run["years"], **_path_outputs(run)}
+
+
+def intervals(paths: Mapping[str, np.ndarray], q: Sequence[float] = QUANTILES) -> pd.DataFrame:
+    """Quantiles over paths: ``year, sector, output, q025, q10, q50, q90, q975`` (årsarbetare).
+
+    ``sector`` ``total`` is the sum over sectors; ``output`` is ``staff_need``, ``recruitment_need``
+    (cumulative from the base year) or ``gap``.
+    """
+    years = paths["years"]
+    names = [*SECTORS, "total"]
+    frames = []
+    for output in OUTPUTS:
+        values_ = np.quantile(paths[output], list(q), axis=0)  # q × years × sectors
+        grid = pd.MultiIndex.from_product([years, names], names=["year", "sector"])
+        frame = pd.DataFrame(values_.reshape(len(q), -1).T, index=grid,
+                             columns=[quantile_name(float(x)) for x in q]).reset_index()
+        frames.append(frame.assign(output=output))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", "sector", "output", *[quantile_name(float(x)) for x in q]]]
+
+
+def tornado(prepared: Prepared, population: np.ndarray, years: np.ndarray, ranges: pd.DataFrame, year: int,
+            population_paths: np.ndarray | None = None, retirement_age_sd: float = 1.5) -> pd.DataFrame:
+    """The gap in ``year`` with one assumption at a time at its lowest and highest value.
+
+    Parameters
+    ----------
+    population : ndarray
+        The main projection (1 × years × ages).
+    population_paths : ndarray, optional
+        Simulated paths; adds the row ``population``: the gap on the paths whose gap is at the 10th and
+        90th percentile with every other assumption central.
+
+    Returns
+    -------
+    DataFrame
+        ``assumption, low, high, gap_low, gap_high, swing`` (gap in årsarbetare at the low and high value;
+        swing = |gap_high − gap_low|), sorted by swing, largest first; ``attrs["central"]`` is the gap with
+        every assumption central.
+    """
+    central = {r.assumption: r.central for r in ranges.itertuples(index=False)}
+    at = int(np.flatnonzero(years[years >= prepared.base_year] == year)[0])
+
+    def gap_with(values_: dict[str, float], pop: np.ndarray = population) -> np.ndarray:
+        run = run_paths(prepared, pop, years, productivity=values_["productivity"],
+                        retirement_age=values_["retirement_age"], retirement_age_sd=retirement_age_sd,
+                        turnover=values_["turnover"], employment_level=values_["employment_level"])
+        return _path_outputs(run)["gap"][:, at, -1]
+
+    rows = []
+    for rec in ranges.itertuples(index=False):
+        low = float(gap_with({**central, rec.assumption: rec.low})[0])
+        high = float(gap_with({**central, rec.assumption: rec.high})[0])
+        rows.append({"assumption": rec.assumption, "low": rec.low, "high": rec.high, "gap_low": low,
+                     "gap_high": high})
+    if population_paths is not None and population_paths.shape[0] > 1:
+        gaps = gap_with(central, population_paths)
+        q10, q90 = np.quantile(gaps, [0.1, 0.9])
+        rows.append({"assumption": "population", "low": 0.1, "high": 0.9, "gap_low": float(q10),
+                     "gap_high": float(q90)})
+    out = pd.DataFrame(rows)
+    out["swing"] = (out["gap_high"] - out["gap_low"]).abs()
+    out = out.sort_values("swing", ascending=False).reset_index(drop=True)
+    out.attrs["central"] = float(gap_with(central)[0])
+    return out
+
+
+#: Alternative calibration choices of the population model whose effect on the gap is reported: a name and
+#: the population assumptions it changes (names of :class:`tillsammans.population.Assumptions`).
+POPULATION_VARIANTS: dict[str, dict[str, Any]] = {
+    "main": {},
+    "no_age_profile_calibration": {"calibrate_age_profile": False},
+    "no_observed_components": {"observed_components": False, "calibrate_age_profile": False},
+    "window_5_years": {"window_years": 5},
+}
+
+
+def population_sensitivity(municipalities: Sequence[str], gap_of, end_year: int = 2040, scenario: str = "base",
+                           variants: Mapping[str, Mapping[str, Any]] | None = None,
+                           processed_dir: Path | None = None) -> pd.DataFrame:
+    """The end-year gap of each municipality under alternative calibration choices of the population model.
+
+    Parameters
+    ----------
+    gap_of : callable
+        ``gap_of(code, population_frame) → gap in end_year`` (the workforce model with fixed assumptions).
+    variants : mapping, optional
+        Name → population assumptions (default :data:`POPULATION_VARIANTS`); an unknown assumption name
+        raises the population model's error.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, variant, gap`` (årsarbetare) and the network total as ``region_code`` ``"total"``.
+    """
+    from tillsammans import population
+
+    variants = POPULATION_VARIANTS if variants is None else variants
+    inputs = population.load_inputs(processed_dir)
+    rows = []
+    for name, changes in variants.items():
+        for code in municipalities:
+            frame = population.project_population(code, end_year, scenario, inputs=inputs, **changes)
+            rows.append({"region_code": code, "variant": name, "gap": float(gap_of(code, frame))})
+    out = pd.DataFrame(rows)
+    total = out.groupby("variant", as_index=False, sort=False)["gap"].sum().assign(region_code="total")
+    return pd.concat([out, total[out.columns]], ignore_index=True)
