@@ -22,7 +22,7 @@ import requests
 
 from tillsammans.data import download, kolada_source, pxweb_source
 from tillsammans.data.catalog import TABLES
-from tillsammans.data.download import DownloadError, HttpClient, RateLimiter
+from tillsammans.data.http import DownloadError, HttpClient, RateLimiter
 from tillsammans.data.validate import DataValidationError, check_table, coerce_types
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,6 +59,14 @@ class FakeResponse:
             raise ValueError("no JSON body")
         return self._payload
 
+    def iter_content(self, chunk_size: int):
+        body = b"" if self._payload is None else json.dumps(self._payload).encode()
+        for start in range(0, len(body), chunk_size):
+            yield body[start:start + chunk_size]
+
+    def close(self) -> None:
+        pass
+
 
 class FakeSession:
     """Records calls and answers with ``handler(method, url, params, body)``."""
@@ -67,7 +75,7 @@ class FakeSession:
         self.handler = handler
         self.calls: list[tuple[str, str, dict | None, Any]] = []
 
-    def request(self, method, url, params=None, json=None, timeout=None):
+    def request(self, method, url, params=None, json=None, timeout=None, stream=False):
         self.calls.append((method, url, params, json))
         result = self.handler(method, url, params, json)
         if isinstance(result, Exception):

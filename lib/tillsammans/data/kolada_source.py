@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from tillsammans.data.download import DownloadError, HttpClient
+from tillsammans.data.http import DownloadError, HttpClient
 
 KOLADA_API = "https://api.kolada.se/v2"
 

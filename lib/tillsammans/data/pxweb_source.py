@@ -25,7 +25,7 @@ import pandas as pd
 from pxweb import PxApi
 
 from tillsammans.data.catalog import MOTHER_AGES, TABLES
-from tillsammans.data.download import DownloadError, HttpClient
+from tillsammans.data.http import DownloadError, HttpClient
 
 #: PxWeb API v2 of Statistics Sweden (the URL pxwebpy uses for ``PxApi("scb")``).
 SCB_API = "https://statistikdatabasen.scb.se/api/v2"
