@@ -94,6 +94,18 @@ class RateLimiter:
         self._calls: deque[float] = deque()
         self._lock = threading.Lock()  # pxwebpy may fetch chunks from worker threads
 
+    def adopt(self, max_calls: int, window: float) -> None:
+        """Follow the limit a service publishes about itself (PxWeb's ``/config``), which is authoritative.
+
+        SCB's API v2 answers ``maxCallsPerTimeWindow`` 3 per ``timeWindow`` 1 s (recorded June 2026),
+        stricter in bursts than the 30 per 10 s of its older documentation.
+        """
+        if max_calls < 1 or window <= 0:
+            raise ValueError(f"need max_calls >= 1 and window > 0, got {max_calls=} {window=}")
+        with self._lock:
+            self.max_calls = int(max_calls)
+            self.window = float(window)
+
     def acquire(self) -> None:
         """Block until one more call fits in the window, then record it."""
         with self._lock:
