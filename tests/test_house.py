@@ -17,19 +17,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _collect(*args: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args]
+    out = subprocess.run(command,
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode in (0, 5), out.stdout[-2000:] + out.stderr[-2000:]
     return [line for line in out.stdout.splitlines() if "::" in line]
 
 
 def test_fast_selection_runs_no_notebook_and_no_browser():
-    """`make test-fast` selects -m "not notebooks and not browser": no nbval cell, no rendering, no chromium."""
+    """`make test-fast` selects -m "not notebooks and not browser": no nbval cell, no rendering, no
+    chromium."""
     where = ["notebooks", "tests/test_reports.py", "tests/test_browser.py"]
     fast = _collect("-m", "not notebooks and not browser", *where)
     slow = _collect("-m", "notebooks or browser", *where)
     assert fast and slow
-    assert not [t for t in fast if ".ipynb" in t or "test_browser.py" in t], "notebook/browser items in test-fast"
+    slow_in_fast = [t for t in fast if ".ipynb" in t or "test_browser.py" in t]
+    assert not slow_in_fast, "notebook/browser items in test-fast"
     assert any(".ipynb" in t for t in slow), "nbval items lost their 'notebooks' marker"
     rendering = {"test_render_another_municipality", "test_municipality_report_in_browser"}
     assert not [t for t in fast if t.split("::")[-1] in rendering]
@@ -41,7 +44,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def _declared(extra: str | None = None) -> dict[str, Requirement]:
-    deps = PYPROJECT["project"]["dependencies"] if extra is None else PYPROJECT["project"]["optional-dependencies"][extra]
+    project = PYPROJECT["project"]
+    deps = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
     return {_norm(Requirement(d).name): Requirement(d) for d in deps}
 
 
@@ -77,7 +81,7 @@ def test_pxwebpy_is_pinned_exactly_because_we_replace_its_private_client():
 
 def _lock(name: str) -> dict[str, str]:
     text = (ROOT / "requirements" / name).read_text(encoding="utf-8")
-    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", text, flags=re.M))
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", text, flags=re.MULTILINE))
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
     unhashed = [b.split("==")[0] for b in blocks if "==" in b and "--hash=sha256:" not in b]
     assert not unhashed, f"{name}: pins without hashes: {unhashed}"
@@ -112,12 +116,13 @@ def test_installed_environment_matches_the_lock():
 
 def test_make_help_lists_every_target():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    targets = set(re.findall(r"^([a-zA-Z][a-zA-Z_-]*):", makefile, flags=re.M))
-    phony = set(re.search(r"^\.PHONY:(.*)$", makefile, flags=re.M).group(1).split())
+    targets = set(re.findall(r"^([a-zA-Z][a-zA-Z_-]*):", makefile, flags=re.MULTILINE))
+    phony = set(re.search(r"^\.PHONY:(.*)$", makefile, flags=re.MULTILINE).group(1).split())
     assert targets == phony, f"targets not in .PHONY or the reverse: {targets ^ phony}"
     try:
-        out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                             check=False)
     except FileNotFoundError:
         pytest.skip("make is not installed")
-    listed = set(re.findall(r"^make (\S+)", out.stdout, flags=re.M))
+    listed = set(re.findall(r"^make (\S+)", out.stdout, flags=re.MULTILINE))
     assert listed == targets, f"make help misses {targets - listed}"

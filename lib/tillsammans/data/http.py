@@ -50,7 +50,8 @@ TABLE_DEADLINE_S = 900.0
 
 #: How to build without internet; every "cannot reach the service" message ends with it.
 OFFLINE_HINT = ("Without internet, build from the offline mirror instead: "
-                "`python -m tillsammans data --mirror PATH` or set TILLSAMMANS_MIRROR=PATH (see README, Data).")
+                "`python -m tillsammans data --mirror PATH` or set TILLSAMMANS_MIRROR=PATH "
+                "(see README, Data).")
 
 _CHUNK_BYTES = 64 * 1024
 
@@ -256,8 +257,8 @@ class HttpClient:
                 connect, read = min(connect, remaining), min(read, remaining)
             retry_after = None
             try:
-                response = self.session.request(method, url, params=params, json=body, timeout=(connect, read),
-                                                stream=True)
+                response = self.session.request(method, url, params=params, json=body,
+                                                timeout=(connect, read), stream=True)
                 status = response.status_code
                 if 200 <= status < 300:
                     payload = _read_body(response, self._deadline, self._clock)

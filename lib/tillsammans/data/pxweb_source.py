@@ -34,12 +34,13 @@ SCB_API = "https://statistikdatabasen.scb.se/api/v2"
 SEX_CODES = {"1": "male", "2": "female"}
 
 #: Codes SCB uses for totals in classification variables besides those starting with "tot" (``TotSa`` for
-#: sex and ``TotSA`` for age in the API v2 tables, ``tot``, ``totalt``, ``tot1``); never summed with their parts.
+#: sex and ``TotSA`` for age in the API v2 tables, ``tot``, ``totalt``, ``tot1``); never summed with their
+#: parts.
 TOTAL_CODES = frozenset({"1+2", "t"})
 
 #: The note SCB attaches to tables perturbed with the Cell Key Method (from reference year 2025): parts need
 #: not add up to the published totals. Matched in the table's ``note`` (see :func:`cell_key_year`).
-CELL_KEY_NOTE = re.compile(r"Från och med referensåret (\d{4}).*?Cell Key Method", re.S)
+CELL_KEY_NOTE = re.compile(r"Från och med referensåret (\d{4}).*?Cell Key Method", re.DOTALL)
 
 #: BE0101E2 mother's age codes → the mirror's labels (``<15``, ``15``…``48``, ``49+``, ``no information``).
 MOTHER_AGE_CODES = {"-14": "<15", "us": "no information", "49+": "49+"}
@@ -132,11 +133,12 @@ SCB_TABLES: dict[str, ScbTable] = {
                  {"fertility_rate": "label:(?i)fruktsamhet|fertilitet"}, "country", age="int",
                  age_column="mother_age", age_min=16, age_max=48, sex_column=None, max_value=1.0,
                  search="framskrivning antaganden fruktsamhet"),
-        ScbTable("projection_death_risks_sweden", None, False, {"death_risk": "label:(?i)dödsrisk"}, "country",
-                 age="int", age_min=0, age_max=99, max_value=1.0,
+        ScbTable("projection_death_risks_sweden", None, False, {"death_risk": "label:(?i)dödsrisk"},
+                 "country", age="int", age_min=0, age_max=99, max_value=1.0,
                  search="framskrivning antaganden dödsrisker"),
         ScbTable("projection_population_deaths_sweden", None, False,
-                 {"projected_deaths": "label:(?i)^döda", "projected_mean_population": "label:(?i)medelfolkmängd"},
+                 {"projected_deaths": "label:(?i)^döda",
+                  "projected_mean_population": "label:(?i)medelfolkmängd"},
                  "country", first_year=2026, age_max=105,
                  search="framskrivning döda medelfolkmängd födelseregion"),
     ]
@@ -192,7 +194,7 @@ def make_pxapi(http: HttpClient, url: str = SCB_API, language: str = "sv") -> Px
     Sequential (``max_workers=1``): the rate limit, not parallelism, bounds SCB throughput.
     """
     api = PxApi.__new__(PxApi)  # PxApi.__init__ would open its own session and call the API at once
-    api._client = _PxTransport(http, url, language)
+    api._client = _PxTransport(http, url, language)  # type: ignore[assignment]  # duck-typed Client
     api.number_of_tables = None
     api._max_workers = 1
     return api
@@ -228,8 +230,8 @@ def match_values(spec: ScbTable, variables: dict[str, Any], *, reach_back: bool 
     if reach_back and spec.first_year is not None and "Tid" in variables:
         years = [p.year for c in variables["Tid"]["category"]["label"] if (p := parse_period(c)) is not None]
         if not years or min(years) > spec.first_year:
-            raise LookupError(f"years {min(years, default=None)}–{max(years, default=None)} do not reach back "
-                              f"to {spec.first_year}")
+            span = f"{min(years, default=None)}–{max(years, default=None)}"
+            raise LookupError(f"years {span} do not reach back to {spec.first_year}")
     if spec.age is not None and _age_variable(spec, variables) is None:
         raise LookupError(f"no age variable; variables are {list(variables)}")
     if spec.sex_column is not None and "Kon" not in variables:
@@ -237,6 +239,14 @@ def match_values(spec: ScbTable, variables: dict[str, Any], *, reach_back: bool 
     if spec.region != "country" and "Region" not in variables:
         raise LookupError(f"no 'Region' variable; variables are {list(variables)}")
     return out
+
+
+def _age_variable_of(spec: ScbTable, variables: dict[str, Any]) -> str:
+    """The age variable of a table that :func:`match_values` accepted (it checks there is one)."""
+    var = _age_variable(spec, variables)
+    if var is None:
+        raise DownloadError(f"{spec.name}: no age variable among {list(variables)}")
+    return var
 
 
 def _age_variable(spec: ScbTable, variables: dict[str, Any]) -> str | None:
@@ -399,13 +409,14 @@ def build_selection(
     if "Tid" in variables:
         selection["Tid"] = _select_periods(spec, _codes(variables, "Tid"))
     if spec.age is not None:
-        var = _age_variable(spec, variables)
+        var = _age_variable_of(spec, variables)
         parse = parse_mother_age if spec.age == "mother" else parse_age
         selection[var] = [c for c in _codes(variables, var) if parse(c) is not None]
         if not selection[var]:
             groups = [c for c in _codes(variables, var) if parse_age_group(c) is not None][:6]
-            raise DownloadError(f"{spec.name}: the table's {var} variable has no single-year ages (only groups "
-                                f"such as {groups}); choose a table or code list by single year of age")
+            raise DownloadError(f"{spec.name}: the table's {var} variable has no single-year ages (only "
+                                f"groups such as {groups}); choose a table or code list by single year "
+                                "of age")
     if spec.sex_column is not None:
         selection["Kon"] = [c for c in _codes(variables, "Kon") if c in SEX_CODES]
     for var in spec.sum_over:
@@ -435,6 +446,13 @@ def _select_periods(spec: ScbTable, codes: list[str]) -> list[str]:
     return chosen
 
 
+def _year(code: str) -> int:
+    period = parse_period(code)
+    if period is None:  # _keep_parts has refused such codes already
+        raise DownloadError(f"time code {code!r} is neither a year nor a month")
+    return period.year
+
+
 def _keep_parts(spec: ScbTable, frame: pd.DataFrame, variables: dict[str, Any]) -> pd.DataFrame:
     """Drop what must not be summed into the tidy table and refuse what cannot be read.
 
@@ -450,7 +468,8 @@ def _keep_parts(spec: ScbTable, frame: pd.DataFrame, variables: dict[str, Any]) 
         periods = frame["Tid"].astype(str).map(parse_period)
         unreadable = sorted(set(frame.loc[periods.isna(), "Tid"].astype(str)))
         if unreadable:
-            raise DownloadError(f"{spec.name}: time codes that are neither years nor months: {unreadable[:5]}")
+            raise DownloadError(f"{spec.name}: time codes that are neither years nor months: "
+                                f"{unreadable[:5]}")
         monthly = periods.map(lambda p: p.month is not None)
         if monthly.any():
             keep &= periods.map(lambda p: p.month == 12)
@@ -462,9 +481,10 @@ def _keep_parts(spec: ScbTable, frame: pd.DataFrame, variables: dict[str, Any]) 
     if spec.sex_column is not None:
         odd = sorted(set(frame["Kon"].astype(str)) - set(SEX_CODES))
         if odd:
-            raise DownloadError(f"{spec.name}: unknown sex code(s) {odd}; expected {sorted(SEX_CODES)} or a total")
+            raise DownloadError(f"{spec.name}: unknown sex code(s) {odd}; expected {sorted(SEX_CODES)} or "
+                                "a total")
     if spec.age in ("single", "int"):
-        var = _age_variable(spec, variables)
+        var = _age_variable_of(spec, variables)
         codes = frame[var].astype(str)
         odd = sorted(set(codes[codes.map(parse_age).isna() & ~codes.map(is_total)]))
         if odd:
@@ -489,18 +509,18 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     missing = int(frame["value"].isna().sum())
     if missing and (spec.sum_over or spec.age == "single"):
         # A sum over civilstånd or over the open age top would silently undercount.
-        raise DownloadError(f"{spec.name}: SCB returned {missing} missing cell(s) ('..') in data that must be "
-                            "summed; refusing to undercount")
+        raise DownloadError(f"{spec.name}: SCB returned {missing} missing cell(s) ('..') in data that must "
+                            "be summed; refusing to undercount")
     frame = frame[frame["value"].notna()]
     frame = _keep_parts(spec, frame, variables)
     out = pd.DataFrame(index=frame.index)
     out["region_code"] = frame["Region"].astype(str) if "Region" in frame else "00"
-    out["year"] = frame["Tid"].astype(str).map(lambda c: parse_period(c).year) if "Tid" in frame else spec.first_year
+    out["year"] = frame["Tid"].astype(str).map(_year) if "Tid" in frame else spec.first_year
     if spec.sex_column is not None:
         out[spec.sex_column] = frame["Kon"].astype(str).map(SEX_CODES)
     group = ["region_code", "year"] + ([spec.sex_column] if spec.sex_column else [])
     if spec.age is not None:
-        var = _age_variable(spec, variables)
+        var = _age_variable_of(spec, variables)
         if spec.age == "mother":
             out[spec.age_column] = frame[var].astype(str).map(parse_mother_age)
         else:
@@ -514,7 +534,7 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     if spec.age == "int":
         out = out[out[spec.age_column].between(spec.age_min, spec.age_max)]
     # Summing merges the open age top and the sum_over variables (civilstånd); other rows are unique.
-    summed = out.groupby(group + ["content"], as_index=False, sort=False)["value"].sum()
+    summed = out.groupby([*group, "content"], as_index=False, sort=False)["value"].sum()
     wide = summed.pivot_table(index=group, columns="content", values="value", aggfunc="sum").reset_index()
     wide.columns.name = None
     wide = wide.rename(columns={code: column for column, code in contents.items()})
@@ -535,8 +555,8 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     # Sort as the mirror does: mother's age in its natural order (<15, 15 … 48, 49+, no information).
     order = {label: i for i, label in enumerate(MOTHER_AGES)}
     wide = wide[group + list(contents)].sort_values(
-        group, kind="stable", key=lambda col: col.map(order) if spec.age == "mother" and col.name == spec.age_column
-        else col,
+        group, kind="stable",
+        key=lambda col: col.map(order) if spec.age == "mother" and col.name == spec.age_column else col,
     ).reset_index(drop=True)
     if spec.age_column in wide and spec.age != "mother":
         wide[spec.age_column] = wide[spec.age_column].astype("int64")
@@ -567,6 +587,6 @@ def fetch_table(api: PxApi, spec: ScbTable, regions: pd.DataFrame | None = None)
     table_id, variables, contents = resolve_table(api, spec)
     if isinstance(transport, _PxTransport):
         transport.what = f"{spec.name} (SCB {table_id})"
-    selection = build_selection(spec, variables, contents, regions)
+    selection: dict[str, list[str] | str] = dict(build_selection(spec, variables, contents, regions))
     rows = api.get_table_data(table_id, value_codes=selection, show="code")
     return tidy(spec, rows, variables, contents)
