@@ -1,5 +1,5 @@
 # The study's commands. `make reports` and `make test` are all a new user needs: both create the
-# virtual environment and build the data when missing.
+# virtual environment and build the data when missing. `make help` lists every target.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,59 +7,74 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?=
 MUNICIPALITIES ?= default
+LOCKS := requirements/runtime.lock requirements/dev.lock
 
-.PHONY: help venv data reports reports-all test test-fast lab bench lint strip clean clean-reports
+.PHONY: help venv lock data reports reports-all test test-fast lab bench lint lint-next strip clean clean-reports
 
-help:
-	@echo "make reports  - set up, build the data and render every report (reports/index.html)"
-	@echo "make test     - set up, build the data and run the whole test suite"
-	@echo "make data     - fill data/raw (mirror or download) and build data/processed"
-	@echo "make lab      - open JupyterLab on the notebooks with the project's kernel"
-	@echo "make bench    - print the benchmarks"
+# Every target carries a "## " description; `make help` prints them all (tests/test_house.py checks that).
+help: ## list every target with what it does
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/\1\t\2/' \
+		| awk -F '\t' '{printf "make %-14s %s\n", $$1, $$2}'
 
-# One source of truth for versions: requirements.lock (also used by environment.yml).
-$(STAMP): requirements.lock pyproject.toml
+# The exact versions are the hash-checked locks in requirements/ (environment.yml installs the same files).
+# dev.lock holds runtime.lock's pins plus the development tools.
+$(STAMP): $(LOCKS) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (tillsammans)" >/dev/null
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) ## create .venv and install the locked packages (hash-checked) and the project
+
+# One documented command for both locks: uv resolves pyproject.toml for Python 3.11 on every platform and
+# writes every file's sha256. The existing locks act as preferences, so only what pyproject.toml changes
+# moves; `make lock UPGRADE=1` moves every package to its newest allowed version.
+lock: $(STAMP) ## regenerate requirements/runtime.lock and requirements/dev.lock from pyproject.toml (uv, hashes)
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		$(if $(UPGRADE),--upgrade) --quiet -o requirements/runtime.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		$(if $(UPGRADE),--upgrade) --quiet -c requirements/runtime.lock -o requirements/dev.lock
 
 data/processed/manifest.json: $(STAMP)
 	$(PY) -m tillsammans data
 
-data: $(STAMP)
+data: $(STAMP) ## fill data/raw (mirror or download) and build data/processed
 	$(PY) -m tillsammans data
 
-reports: data/processed/manifest.json
+reports: data/processed/manifest.json ## render every report and reports/index.html (MUNICIPALITIES=0319,0381 JOBS=N)
 	$(PY) -m tillsammans reports --municipalities $(MUNICIPALITIES) $(if $(JOBS),--jobs $(JOBS))
 
-reports-all: data/processed/manifest.json
+reports-all: data/processed/manifest.json ## render the reports of all 290 municipalities
 	$(PY) -m tillsammans reports --municipalities all $(if $(JOBS),--jobs $(JOBS))
 
-test: data/processed/manifest.json
+test: data/processed/manifest.json ## run the whole test suite (units, data, notebooks, reports, browser)
 	$(PY) -m pytest
 
-test-fast: data/processed/manifest.json
+test-fast: data/processed/manifest.json ## run the tests without notebooks and browser checks
 	$(PY) -m pytest -m "not notebooks and not browser"
 
-lab: data/processed/manifest.json
+lab: data/processed/manifest.json ## open JupyterLab on the notebooks with the project's kernel
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: data/processed/manifest.json
+bench: data/processed/manifest.json ## print the benchmarks (bench/bench_*.py)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff over lib, tests and bench
 	$(VENV)/bin/ruff check lib tests bench
 
-strip: $(STAMP)
+# The agreed ruff rule set (ruff-agreed.toml) and mypy (pyproject.toml), prepared this round; they join
+# `make lint` and .ci/run after the round's merges, when the findings they report are fixed.
+lint-next: $(STAMP) ## ruff with the agreed rule set and mypy (not yet part of make lint or CI)
+	-$(VENV)/bin/ruff check --config ruff-agreed.toml --statistics lib tests bench
+	-$(VENV)/bin/mypy
+
+strip: $(STAMP) ## remove notebook outputs before committing (keeps the kernelspec)
 	$(VENV)/bin/nbstripout --keep-metadata-keys metadata.kernelspec notebooks/*.ipynb
 
-clean-reports:
+clean-reports: ## delete the rendered reports, logs and screenshots
 	rm -rf reports/[0-9]* reports/network reports/_logs reports/_screenshots reports/index.html reports/.tmp
 
-clean: clean-reports
+clean: clean-reports ## also delete data/processed (rebuilt by make data)
 	rm -rf data/processed/*.parquet data/processed/manifest.json data/processed/cache

@@ -33,10 +33,10 @@ def main() -> cooperation.CooperationResult:
     with pd.option_context("display.width", 220, "display.max_columns", 30, "display.float_format", "{:,.3f}".format):
         print(res.vulnerability_fn)
         print(res.staffing)
-        print(res.elasticities.drop(columns=["namn"]))
-        print(res.cost_effect.drop(columns=["namn"]))
+        print(res.elasticities.drop(columns=["label"]))
+        print(res.cost_effect.drop(columns=["label"]))
         print(res.distances.round(1))
-        print(res.ranking[[*cooperation.CRITERIA, "total", "rang"]])
+        print(res.ranking[[*cooperation.CRITERIA, "total", "rank"]])
     return res
 
 

@@ -12,6 +12,18 @@ import pytest
 
 from tillsammans import data, paths
 
+#: Fixtures that execute notebooks; a test using one runs notebooks whatever its own markers say.
+NOTEBOOK_FIXTURES = frozenset({"rendered"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every nbval item (a cell of a notebook under ``notebooks/``) and every test that renders a
+    notebook as ``notebooks``, so that ``make test-fast`` (``-m "not notebooks and not browser"``) runs
+    none."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or NOTEBOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.notebooks)
+
 
 @pytest.fixture(scope="session")
 def processed_dir() -> Path:

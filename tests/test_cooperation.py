@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tillsammans.cooperation import functions, legal, queueing, ranking, vulnerability
+from tillsammans.cooperation.assumptions import DEFAULTS
 
 # -- Erlang B / C -----------------------------------------------------------------------------------
 
@@ -113,10 +114,10 @@ def test_pooled_pmf_sums_to_one_and_matches_binomial():
 def _synthetic(heads: list[int], probs: list[float], floor: int, cov: float):
     """Synthetic network (test data): one function, given head counts and absence rates."""
     codes = [f"9{i:03d}" for i in range(len(heads))]
-    staff = pd.DataFrame({"kommun_kod": codes, "funktion": "x", "invanare": 1.0,
-                          "arsarbetare": [float(h) for h in heads], "personer": heads, "kalla": "syntetisk"})
-    unavail = pd.DataFrame({"kommun_kod": codes, "p": probs})
-    cat = pd.DataFrame({"minsta_bemanning": [floor], "tackningsgrad": [cov]}, index=["x"])
+    staff = pd.DataFrame({"region_code": codes, "function": "x", "population": 1.0,
+                          "fte": [float(h) for h in heads], "heads": heads, "source": "syntetisk"})
+    unavail = pd.DataFrame({"region_code": codes, "p": probs})
+    cat = pd.DataFrame({"min_staff": [floor], "coverage": [cov]}, index=["x"])
     return staff, unavail, cat, codes
 
 
@@ -133,37 +134,38 @@ def test_pooling_never_increases_network_risk(floor, cov, p):
         groups = {"x": [set(codes[:2])]}
         _, fn = vulnerability.vulnerability(staff, unavail, cat, groups=groups)
         row = fn.iloc[0]
-        assert row["risk_samlad"] <= row["risk_idag"] + 1e-12
-        assert row["risk_idag"] <= row["risk_nagon_egen"] + 1e-12
-        assert row["kravs_samlad"] <= row["kravs_summa"]
+        assert row["risk_pooled"] <= row["risk_today"] + 1e-12
+        assert row["risk_today"] <= row["risk_standalone"] + 1e-12
+        assert row["required_pooled"] <= row["required_sum"]
 
 
 def test_unavailability_validation():
     with pytest.raises(ValueError, match="vacancy"):
         vulnerability.unavailability(["0381"], vacancy=-0.1, sick_leave=pd.Series({"0381": 0.07}))
     with pytest.raises(ValueError, match="below 1"):
-        vulnerability.unavailability(["0381"], vacancy=0.5, other_leave=0.5, sick_leave=pd.Series({"0381": 0.07}))
+        vulnerability.unavailability(["0381"], vacancy=0.5, other_leave=0.5,
+                                     sick_leave=pd.Series({"0381": 0.07}))
     frame = vulnerability.unavailability(["0381"], sick_leave=pd.Series({"0381": 0.07}))
-    assert frame.at[0, "p"] == pytest.approx(0.07 + vulnerability.DEFAULT_VACANCY + vulnerability.DEFAULT_OTHER_LEAVE)
+    assert frame.at[0, "p"] == pytest.approx(0.07 + DEFAULTS.vacancy + DEFAULTS.other_leave)
 
 
 # -- ranking weights --------------------------------------------------------------------------------
 
 
 def test_weights_normalised():
-    w = ranking.validate_weights({k: 2.0 for k in ranking.CRITERIA})
+    w = ranking.validate_weights(dict.fromkeys(ranking.CRITERIA, 2.0))
     assert sum(w.values()) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
     ("weights", "message"),
     [
-        ({"sarbarhet": 1.0}, "missing"),
+        ({"vulnerability": 1.0}, "missing"),
         ({**ranking.DEFAULT_WEIGHTS, "pris": 0.1}, "unknown"),
-        ({**ranking.DEFAULT_WEIGHTS, "kostnad": -0.1}, "non-negative"),
-        ({k: 0.0 for k in ranking.CRITERIA}, "positive"),
+        ({**ranking.DEFAULT_WEIGHTS, "cost": -0.1}, "non-negative"),
+        (dict.fromkeys(ranking.CRITERIA, 0.0), "positive"),
         ([0.2, 0.2, 0.2, 0.2, 0.2], "dict"),
-        ({**ranking.DEFAULT_WEIGHTS, "geografi": float("nan")}, "non-negative"),
+        ({**ranking.DEFAULT_WEIGHTS, "geography": float("nan")}, "non-negative"),
     ],
 )
 def test_bad_weights_rejected(weights, message):
@@ -184,11 +186,11 @@ def test_local_staff_file_read_and_used(tmp_path):
     path = _write(tmp_path, "kommun_kod,funktion,arsarbetare\n0319,it,4.5\n0319,overformyndare,0\n")
     local = functions.read_local_staff(path, municipalities=["0319", "0381"])
     staff = functions.staff_by_function(pd.Series({"0319": 9600.0, "0381": 45000.0}), local=local)
-    it = staff.set_index(["kommun_kod", "funktion"])
-    assert it.at[("0319", "it"), "arsarbetare"] == 4.5
-    assert it.at[("0319", "it"), "kalla"] == "lokal"
-    assert it.at[("0319", "overformyndare"), "personer"] == 0
-    assert it.at[("0381", "it"), "kalla"] == "skattning"
+    it = staff.set_index(["region_code", "function"])
+    assert it.at[("0319", "it"), "fte"] == 4.5
+    assert it.at[("0319", "it"), "source"] == "lokal"
+    assert it.at[("0319", "overformyndare"), "heads"] == 0
+    assert it.at[("0381", "it"), "source"] == "skattning"
 
 
 @pytest.mark.parametrize(
@@ -233,10 +235,11 @@ def test_existing_arrangements_for_the_network():
     # The joint IT board of Heby, Knivsta, Tierp, Älvkarleby and Östhammar (since 2019, host Tierp).
     assert {"0331", "0330", "0360", "0319", "0382"} in groups["it"]
     cover = legal.coverage(ex, net, cat)
-    assert cover.at["raddningstjanst", "andel_tackta"] == 1.0  # every one of the seven has an arrangement
+    assert cover.at["raddningstjanst", "covered_share"] == 1.0  # every one of the seven has an arrangement
     table = legal.existing_table(ex)
     assert table["Ej verifierat"].ne("–").any()
-    assert not table.drop(columns="Källa").apply(lambda c: c.astype(str).str.contains("unverified")).any().any()
+    shown = table.drop(columns="Källa")
+    assert not shown.apply(lambda c: c.astype(str).str.contains("unverified")).any().any()
 
 
 def test_legal_scores_in_unit_interval():
@@ -247,8 +250,15 @@ def test_legal_scores_in_unit_interval():
 
 def test_rank_sensitivity_synthetic():
     # Synthetic scores (test data): function "a" dominates on every criterion, so it is first in every column.
-    scores = pd.DataFrame({k: [1.0, 0.5, 0.2] for k in ranking.CRITERIA}, index=pd.Index(["a", "b", "c"], name="funktion"))
+    scores = pd.DataFrame({k: [1.0, 0.5, 0.2] for k in ranking.CRITERIA},
+                          index=pd.Index(["a", "b", "c"], name="function"))
     table = ranking.rank_sensitivity(scores)
     assert (table.loc["a"] == 1).all()
     assert list(table.columns[:2]) == ["Valda vikter", "Lika vikter"]
     assert len(table.columns) == 2 + len(ranking.CRITERIA)
+
+
+def test_missing_sick_leave_names_the_municipality():
+    with pytest.raises(ValueError, match=r"no sick-leave value \(n00090\) for \['0319'\]"):
+        vulnerability.unavailability(["0381", "0319"],
+                                     sick_leave=pd.Series({"0381": 0.07, "0319": float("nan")}))

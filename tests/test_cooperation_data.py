@@ -1,4 +1,5 @@
-"""Cooperation analysis on the real processed data: scale regression, distances, the network run, bad input."""
+"""Cooperation analysis on the real processed data: scale regression, distances, the network run, bad
+input."""
 
 from __future__ import annotations
 
@@ -23,18 +24,18 @@ def fits(panel):
 
 def test_cost_panel_covers_all_290(panel):
     assert len(panel) == 290
-    assert panel["invanare"].gt(0).all() and panel["landareal_km2"].gt(0).all()
-    assert panel[["andel_0_19", "andel_65_79", "andel_80"]].sum(axis=1).between(0.2, 0.7).all()
+    assert panel["population"].gt(0).all() and panel["land_km2"].gt(0).all()
+    assert panel[["share_0_19", "share_65_79", "share_80"]].sum(axis=1).between(0.2, 0.7).all()
 
 
 def test_scale_elasticity_finite_with_hc3(fits):
     table = scale.elasticity_table(fits).set_index("kpi")
     assert table.at["n03067", "n"] == 290
-    assert np.isfinite(table[["elasticitet", "se_hc3", "ci_lag", "ci_hog"]].to_numpy()).all()
+    assert np.isfinite(table[["elasticity", "se_hc3", "ci_low", "ci_high"]].to_numpy()).all()
     assert (table["se_hc3"] > 0).all()
     assert fits["n03067"].result.cov_type == "HC3"
     # Politics per inhabitant is the textbook fixed cost: clearly falling with size.
-    assert table.at["n05002", "ci_hog"] < 0
+    assert table.at["n05002", "ci_high"] < 0
 
 
 def test_diagnostics_and_network_effect(fits, panel):
@@ -42,7 +43,7 @@ def test_diagnostics_and_network_effect(fits, panel):
     assert diag[["bp_p", "jb_p"]].apply(lambda s: s.between(0, 1)).all().all()
     effect = scale.network_cost_effect(fits, panel, list(NETWORK)).set_index("kpi")
     for kpi in effect.index:
-        lo, est, hi = effect.loc[kpi, ["effekt_lag", "effekt", "effekt_hog"]]
+        lo, est, hi = effect.loc[kpi, ["effect_low", "effect", "effect_high"]]
         assert lo <= est <= hi
 
 
@@ -80,7 +81,7 @@ def test_bad_network_rejected(processed_dir, codes, error, message):
 
 def test_bad_weights_rejected_before_any_work(processed_dir):
     with pytest.raises(ValueError, match="criteria"):
-        co.analyse(list(NETWORK), weights={"sarbarhet": 1.0, "kostnad": 1.0})
+        co.analyse(list(NETWORK), weights={"vulnerability": 1.0, "cost": 1.0})
 
 
 def test_bad_local_staff_rejected(processed_dir, tmp_path):
@@ -98,23 +99,32 @@ def result(processed_dir):
 def test_network_run(result):
     assert result.municipalities == list(NETWORK)
     vf = result.vulnerability_fn
-    assert (vf["risk_samlad"] <= vf["risk_idag"] + 1e-12).all()
-    assert (vf["risk_idag"] <= vf["risk_nagon_egen"] + 1e-12).all()
-    assert (result.staffing["behov_samlad"] <= result.staffing["behov_egen"]).all()
+    assert (vf["risk_pooled"] <= vf["risk_today"] + 1e-12).all()
+    assert (vf["risk_today"] <= vf["risk_standalone"] + 1e-12).all()
+    assert (result.staffing["staff_pooled"] <= result.staffing["staff_alone"]).all()
     scores = result.ranking[list(co.CRITERIA)]
     assert scores.apply(lambda s: s.between(0, 1)).all().all()
-    assert list(result.ranking["rang"]) == list(range(1, len(result.ranking) + 1))
+    assert list(result.ranking["rank"]) == list(range(1, len(result.ranking) + 1))
     assert result.explanation.count("**") >= 6
     assert set(result.assumptions.columns) == {"Antagande", "Värde", "Källa"}
     assert result.assumptions["Källa"].str.len().gt(0).all()
     # The existing IT board lowers today's IT risk below the all-standalone figure.
-    it = vf.set_index("funktion").loc["it"]
-    assert it["risk_idag"] < it["risk_nagon_egen"]
+    it = vf.set_index("function").loc["it"]
+    assert it["risk_today"] < it["risk_standalone"]
 
 
-def test_weights_change_the_ranking(processed_dir, result):
-    only_geo = {k: (1.0 if k == "geografi" else 0.0) for k in co.CRITERIA}
-    again = co.analyse(list(NETWORK), weights=only_geo, as_of="2026-01-01")
-    top = again.ranking.iloc[0]
-    assert top["geografi"] == pytest.approx(again.ranking["geografi"].max())
-    assert isinstance(again.ranking, pd.DataFrame)
+def test_weights_move_the_ranking_and_only_the_ranking(processed_dir, result):
+    """All weight on vulnerability: the scores stay as they were, the totals become the vulnerability scores,
+    and the first function is the one whose risk falls most from today's arrangements to one pool — read
+    from the vulnerability table, not from the scores."""
+    only = {k: (1.0 if k == "vulnerability" else 0.0) for k in co.CRITERIA}
+    again = co.analyse(list(NETWORK), weights=only, as_of="2026-01-01")
+    pd.testing.assert_frame_equal(again.scores, result.scores)  # weights are a valuation, not an input
+    np.testing.assert_allclose(again.ranking["total"], again.ranking["vulnerability"])
+    vf = again.vulnerability_fn.set_index("function")
+    assert again.ranking.index[0] == (vf["risk_today"] - vf["risk_pooled"]).idxmax()
+    assert list(again.ranking["total"]) == sorted(again.ranking["total"], reverse=True)
+    # scaling every weight alike changes nothing (weights are normalised); another valuation reorders
+    doubled = co.ranking.rank_functions(result.scores, {k: 2 * v for k, v in co.DEFAULT_WEIGHTS.items()})
+    assert list(doubled.index) == list(result.ranking.index)
+    assert list(again.ranking.index) != list(result.ranking.index)

@@ -6,6 +6,7 @@ label and a source in their metadata; these helpers turn one into the assumption
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import Field, field, fields, replace
 from typing import Any, TypeVar
 
@@ -16,9 +17,16 @@ from tillsammans.formatting import fmt_general
 T = TypeVar("T")
 
 
-def assumption(default: Any, label: str, source: str) -> Any:
-    """A dataclass field with its Swedish label and its source (or the reason it is an assumption)."""
-    return field(default=default, metadata={"label": label, "source": source})
+def assumption(default: Any, label: str, source: str, display: Callable[[Any], str] | None = None) -> Any:
+    """A dataclass field with its Swedish label and its source (or the reason it is an assumption).
+
+    ``display`` writes the value for the report when :func:`format_value` would not say it well (a share as
+    a percentage, a unit); it must use :mod:`tillsammans.formatting`.
+    """
+    metadata: dict[str, Any] = {"label": label, "source": source}
+    if display is not None:
+        metadata["display"] = display
+    return field(default=default, metadata=metadata)
 
 
 def names(cls: type) -> tuple[str, ...]:
@@ -49,6 +57,7 @@ def format_value(value: Any) -> str:
 
 def table(assumptions: Any, source_column: str = "Källa") -> pd.DataFrame:
     """One row per field: ``Antagande, Värde, <source_column>``."""
-    rows = [{"Antagande": f.metadata["label"], "Värde": format_value(getattr(assumptions, f.name)),
+    rows = [{"Antagande": f.metadata["label"],
+             "Värde": f.metadata.get("display", format_value)(getattr(assumptions, f.name)),
              source_column: f.metadata["source"]} for f in fields(assumptions) if isinstance(f, Field)]
     return pd.DataFrame(rows, columns=["Antagande", "Värde", source_column])

@@ -1,4 +1,5 @@
-"""Where cooperation pays off: vulnerability of small staff groups, pooling, scale economies, travel, legal forms.
+"""Where cooperation pays off: vulnerability of small staff groups, pooling, scale economies, travel, legal
+forms.
 
 One call runs the network analysis; each step is also a function of its own module::
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -35,7 +37,14 @@ from tillsammans.cooperation import (
     scale,
     vulnerability,
 )
-from tillsammans.cooperation.assumptions import assumptions_table, literature_priors
+from tillsammans.cooperation.assumptions import (
+    ASSUMPTION_NAMES,
+    DEFAULTS,
+    Assumptions,
+    assumptions_table,
+    literature_priors,
+    make_assumptions,
+)
 from tillsammans.cooperation.functions import CATALOGUE, catalogue, read_local_staff, staff_by_function
 from tillsammans.cooperation.queueing import (
     erlang_b,
@@ -47,10 +56,35 @@ from tillsammans.cooperation.queueing import (
 from tillsammans.cooperation.ranking import CRITERIA, DEFAULT_WEIGHTS, validate_weights
 
 __all__ = [
-    "CATALOGUE", "CRITERIA", "DEFAULT_WEIGHTS", "CooperationResult", "analyse", "assumptions",
-    "assumptions_table", "catalogue", "erlang_b", "erlang_c", "explain", "functions", "geography", "legal",
-    "literature_priors", "queueing", "ranking", "read_local_staff", "scale", "service_level", "sqrt_staffing",
-    "staff_by_function", "staff_for_service_level", "validate_municipalities", "validate_weights",
+    "ASSUMPTION_NAMES",
+    "CATALOGUE",
+    "CRITERIA",
+    "DEFAULTS",
+    "DEFAULT_WEIGHTS",
+    "Assumptions",
+    "CooperationResult",
+    "analyse",
+    "assumptions",
+    "assumptions_table",
+    "catalogue",
+    "erlang_b",
+    "erlang_c",
+    "explain",
+    "functions",
+    "geography",
+    "legal",
+    "literature_priors",
+    "make_assumptions",
+    "queueing",
+    "ranking",
+    "read_local_staff",
+    "scale",
+    "service_level",
+    "sqrt_staffing",
+    "staff_by_function",
+    "staff_for_service_level",
+    "validate_municipalities",
+    "validate_weights",
     "vulnerability",
 ]
 
@@ -99,29 +133,20 @@ def _population(codes: list[str], year: int | None) -> tuple[pd.Series, int]:
     year = int(tidy["year"].max()) if year is None else int(year)
     pop = tidy[tidy["year"] == year].set_index("region_code")["value"].reindex(codes)
     if pop.isna().any():
-        raise ValueError(f"no population ({scale.POPULATION_KPI}) in {year} for {pop[pop.isna()].index.tolist()}")
+        lacking = pop[pop.isna()].index.tolist()
+        raise ValueError(f"no population ({scale.POPULATION_KPI}) in {year} for {lacking}")
     return pop, year
 
 
 def analyse(
     municipalities: Sequence[str],
     weights: Mapping[str, float] | None = None,
-    vacancy: float = vulnerability.DEFAULT_VACANCY,
-    other_leave: float = vulnerability.DEFAULT_OTHER_LEAVE,
-    occupancy: float = 0.8,
-    service_target: float = 0.8,
-    target_wait: float = 0.5,
-    cost_years: Sequence[int] = scale.DEFAULT_YEARS,
     population_year: int | None = None,
-    circuity: float = geography.DEFAULT_CIRCUITY,
-    speed_kmh: float = geography.DEFAULT_SPEED_KMH,
-    tolerable_minutes: float = 45.0,
-    priors: Mapping[str, float] | None = None,
-    transaction_cost: float = ranking.DEFAULT_TRANSACTION_COST,
-    small_group: int = ranking.DEFAULT_SMALL_GROUP,
     local_staff: object = "auto",
     as_of: dt.date | str | None = None,
     top: int = 3,
+    assumptions: Assumptions | None = None,
+    **overrides: Any,
 ) -> CooperationResult:
     """Run the whole cooperation analysis for a network of municipalities.
 
@@ -130,32 +155,30 @@ def analyse(
     municipalities : list of str
         SCB codes (or names); at least two, no duplicates.
     weights : dict, optional
-        Ranking weights with exactly the keys of :data:`CRITERIA` (normalised to sum 1).
-    vacancy, other_leave : float
-        Shares of staff unavailable besides sick leave (assumptions).
-    occupancy, service_target, target_wait : float
-        Erlang-C comparison: share of time on the case queue, required share of cases started within
-        ``target_wait`` mean handling times.
-    cost_years : years
-        Kolada years averaged in the scale regression.
-    circuity, speed_kmh, tolerable_minutes : float
-        Travel assumptions.
-    priors, transaction_cost, small_group
-        Ranking assumptions (see :mod:`.ranking`).
+        Ranking weights with exactly the keys of :data:`CRITERIA` (normalised to sum 1); default
+        :data:`DEFAULT_WEIGHTS`.
+    population_year : int, optional
+        Year of the inhabitants (Kolada ``n01951``) behind the staff estimates; default the latest.
     local_staff : "auto", path, DataFrame or None
         Local staff data (see :mod:`.functions`); ``"auto"`` uses ``data/raw/local/cooperation_staff.csv``
         if present.
     as_of : date, optional
         Date for the status of existing arrangements (default today).
+    top : int
+        Functions explained in words.
+    assumptions : Assumptions, optional
+        The analysis' assumptions (default :data:`~.assumptions.DEFAULTS`); ``overrides`` change single
+        fields by name (``vacancy=0.05``, ``cost_years=[2021, 2022]``, see :class:`Assumptions`).
 
     Raises
     ------
     ValueError
-        Fewer than two municipalities, duplicates, an unknown code, bad weights, a bad local staff file or
-        an out-of-range parameter.
+        Fewer than two municipalities, duplicates, an unknown code, bad weights, a bad local staff file, an
+        unknown assumption name or an out-of-range value.
     """
     from tillsammans.municipalities import registry
 
+    a = make_assumptions(assumptions, **overrides)
     codes = validate_municipalities(municipalities)
     w = validate_weights(DEFAULT_WEIGHTS if weights is None else weights)
     reg = registry()
@@ -166,15 +189,15 @@ def analyse(
 
     pop, pop_year = _population(codes, population_year)
     staff = staff_by_function(pop, local=local_staff)
-    unavail = vulnerability.unavailability(codes, vacancy=vacancy, other_leave=other_leave)
+    unavail = vulnerability.unavailability(codes, vacancy=a.vacancy, other_leave=a.other_leave)
     existing = legal.existing_cooperations(codes, cat, as_of=as_of)
     groups = legal.current_groups(existing)
     cover = legal.coverage(existing, codes, cat)
     v_muni, v_fn = vulnerability.vulnerability(staff, unavail, cat, groups=groups)
-    staffing = queueing.staffing_comparison(staff, cat, occupancy=occupancy, target=service_target,
-                                            target_wait=target_wait)
+    staffing = queueing.staffing_comparison(staff, cat, occupancy=a.occupancy, target=a.service_target,
+                                            target_wait=a.target_wait)
 
-    panel = scale.cost_panel(years=cost_years)
+    panel = scale.cost_panel(years=a.cost_years)
     fits = scale.fit_scale_models(panel)
     elasticities = scale.elasticity_table(fits)
     diagnostics = scale.diagnostics_table(fits)
@@ -182,22 +205,19 @@ def analyse(
 
     centres = geography.centroids(codes)
     distances = geography.distance_matrix(centres)
-    travel, host = geography.travel_summary(distances, circuity=circuity, speed_kmh=speed_kmh)
+    travel, host = geography.travel_summary(distances, circuity=a.circuity, speed_kmh=a.speed_kmh)
 
     scores = ranking.criteria_scores(
         cat, v_fn, staff, cover, legal.legal_scores(cat),
-        geography.geographic_scores(cat, travel, tolerable_minutes=tolerable_minutes),
-        cost_effect=cost_effect, priors=priors, transaction_cost=transaction_cost, small_group=small_group)
+        geography.geographic_scores(cat, travel, tolerable_minutes=a.tolerable_minutes),
+        cost_effect=cost_effect, priors=a.priors, transaction_cost=a.transaction_cost,
+        small_group=a.small_group)
     ranked = ranking.rank_functions(scores, w)
-    text = explain.explain_top(ranked, cat, v_fn, staff, cover, staffing=staffing, cost_effect=cost_effect, top=top)
-    table = assumptions_table(vacancy=vacancy, other_leave=other_leave, occupancy=occupancy,
-                              service_target=service_target, target_wait=target_wait, circuity=circuity,
-                              speed_kmh=speed_kmh, tolerable_minutes=tolerable_minutes, priors=priors,
-                              transaction_cost=transaction_cost, small_group=small_group,
-                              cost_years=cost_years, weights=w, catalogue=cat)
-    params = {"municipalities": codes, "weights": w, "vacancy": vacancy, "other_leave": other_leave,
-              "occupancy": occupancy, "service_target": service_target, "target_wait": target_wait,
-              "cost_years": list(cost_years), "population_year": pop_year}
+    text = explain.explain_top(ranked, cat, v_fn, staff, cover, staffing=staffing, cost_effect=cost_effect,
+                               top=top)
+    table = assumptions_table(a, weights=w, catalogue=cat)
+    params = {"municipalities": codes, "weights": w, **{k: getattr(a, k) for k in ASSUMPTION_NAMES},
+              "population_year": pop_year}
     return CooperationResult(
         municipalities=codes, names=names, population_year=pop_year, staff=staff, unavailability=unavail,
         vulnerability_muni=v_muni, vulnerability_fn=v_fn, staffing=staffing, panel=panel, fits=fits,

@@ -5,7 +5,7 @@ otherwise they are *estimated* from the population with a national ratio (staff 
 The ratios in :data:`CATALOGUE` are stated assumptions, not measured values: the mirror holds no staff counts
 by occupation per municipality. The official source to replace them is SKR, *Kommunal personal* (the yearly
 November statistics), table 4 "Antal anställningar, faktiska årsarbetare … efter AID-etikett"; every estimate
-is labelled ``källa = "skattning"`` so a report can say so.
+is labelled ``source = "skattning"`` so a report can say so.
 
 Local staff file
 ----------------
@@ -20,7 +20,9 @@ function::
 * ``funktion`` – a key of :data:`CATALOGUE` (``it``, ``hr_lon``, ``ekonomi`` …),
 * ``arsarbetare`` – full-time equivalents (årsarbetare), a number ≥ 0.
 
-Rows override the estimate for that municipality and function only; the rest stay estimates.
+Rows override the estimate for that municipality and function only; the rest stay estimates. The file's
+column names are Swedish because municipal HR staff write it; inside the library they become
+``region_code, function, fte`` (:data:`LOCAL_STAFF_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ import pandas as pd
 
 #: Columns of the catalogue, with their meaning.
 CATALOGUE_COLUMNS = {
-    "funktion": "key used throughout the module",
-    "namn": "Swedish name for reports",
-    "karaktar": "'stöd' (internal support), 'specialist' (specialist/myndighet) or 'volym' (citizen-facing volume)",
-    "personal_per_10k": "assumed full-time staff per 10 000 inhabitants (national ratio; an assumption)",
-    "minsta_bemanning": "competence floor: staff who must be available for the function to run at all",
-    "tackningsgrad": "share of the function's staff needed on an ordinary day to carry its workload",
-    "myndighetsutovning": "the function exercises public authority (decisions on individuals)",
-    "platsandel": "share of the work that must be done on site in the municipality (travel matters)",
-    "arendehandlaggning": "case-handling function for the Erlang-C staffing comparison",
-    "kolada_kostnad": "Kolada KPI for the function's cost, if one exists (else empty)",
-    "nyckelord": "words that identify the function in the existing-cooperations table",
+    "function": "key used throughout the module",
+    "label": "Swedish name for reports",
+    "kind": "'stöd' (internal support), 'specialist' (specialist/myndighet) or 'volym' "
+            "(citizen-facing volume)",
+    "staff_per_10k": "assumed full-time staff per 10 000 inhabitants (national ratio; an assumption)",
+    "min_staff": "competence floor: staff who must be available for the function to run at all",
+    "coverage": "share of the function's staff needed on an ordinary day to carry its workload",
+    "public_authority": "the function exercises public authority (decisions on individuals)",
+    "on_site_share": "share of the work that must be done on site in the municipality (travel matters)",
+    "case_handling": "case-handling function for the Erlang-C staffing comparison",
+    "cost_kpi": "Kolada KPI for the function's cost, if one exists (else empty)",
+    "keywords": "words that identify the function in the existing-cooperations table",
 }
 
 # Assumed values are deliberately round numbers: they are placeholders to be replaced by local HR data or by
@@ -69,12 +72,13 @@ _ROWS = [
 ]
 
 CATALOGUE = pd.DataFrame(
-    [dict(zip(CATALOGUE_COLUMNS, (*row[:10], row[10]))) for row in _ROWS]
-).set_index("funktion", drop=False)
+    [dict(zip(CATALOGUE_COLUMNS, (*row[:10], row[10]), strict=True)) for row in _ROWS]
+).set_index("function", drop=False)
 
 #: The file name looked for in ``data/raw/local/``.
 LOCAL_STAFF_FILE = "cooperation_staff.csv"
-LOCAL_STAFF_COLUMNS = ("kommun_kod", "funktion", "arsarbetare")
+#: The local file's columns (Swedish, for the HR staff who write it) → the library's columns.
+LOCAL_STAFF_COLUMNS = {"kommun_kod": "region_code", "funktion": "function", "arsarbetare": "fte"}
 
 
 def catalogue(functions: list[str] | None = None) -> pd.DataFrame:
@@ -106,13 +110,13 @@ def read_local_staff(path: str | Path, municipalities: list[str] | None = None) 
     Returns
     -------
     DataFrame
-        ``kommun_kod, funktion, arsarbetare``.
+        ``region_code, function, fte``.
 
     Raises
     ------
     ValueError
         Missing columns, an unknown function or municipality, a non-numeric, negative or missing
-        ``arsarbetare``, or a duplicated (municipality, function) pair; the message names the file, the rule
+        ``fte``, or a duplicated (municipality, function) pair; the message names the file, the rule
         and an example row.
     """
     path = Path(path)
@@ -122,33 +126,34 @@ def read_local_staff(path: str | Path, municipalities: list[str] | None = None) 
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; required: {', '.join(LOCAL_STAFF_COLUMNS)}")
     frame = frame[list(LOCAL_STAFF_COLUMNS)].apply(lambda s: s.str.strip())
+    frame = frame.rename(columns=LOCAL_STAFF_COLUMNS)
 
     def fail(rule: str, mask: pd.Series) -> None:
-        row = frame[mask].iloc[0]
+        row = frame[mask].iloc[0].rename(index={v: k for k, v in LOCAL_STAFF_COLUMNS.items()})
         line = int(mask.to_numpy().nonzero()[0][0]) + 2  # +1 header, +1 one-based
         raise ValueError(f"{path}: {rule}; e.g. line {line}: {row.to_dict()}")
 
-    bad_fn = ~frame["funktion"].isin(CATALOGUE.index)
+    bad_fn = ~frame["function"].isin(CATALOGUE.index)
     if bad_fn.any():
         fail(f"unknown funktion (allowed: {', '.join(CATALOGUE.index)})", bad_fn)
     if municipalities is None:
         from tillsammans.municipalities import registry
 
         municipalities = registry().municipalities()
-    bad_code = ~frame["kommun_kod"].isin(list(municipalities))
+    bad_code = ~frame["region_code"].isin(list(municipalities))
     if bad_code.any():
         fail("unknown kommun_kod (SCB municipality code as text with leading zero, e.g. 0319)", bad_code)
-    values = pd.to_numeric(frame["arsarbetare"].str.replace(",", ".", regex=False), errors="coerce")
+    values = pd.to_numeric(frame["fte"].str.replace(",", ".", regex=False), errors="coerce")
     if values.isna().any():
         fail("arsarbetare must be a number", values.isna())
     if (values < 0).any():
         fail("arsarbetare must not be negative", values < 0)
     if not np.isfinite(values).all():
         fail("arsarbetare must be finite", ~np.isfinite(values))
-    dupes = frame.duplicated(["kommun_kod", "funktion"], keep=False)
+    dupes = frame.duplicated(["region_code", "function"], keep=False)
     if dupes.any():
         fail("duplicate (kommun_kod, funktion) pair", dupes)
-    frame["arsarbetare"] = values.astype(float)
+    frame["fte"] = values.astype(float)
     return frame.reset_index(drop=True)
 
 
@@ -172,8 +177,8 @@ def staff_by_function(
     Returns
     -------
     DataFrame
-        Tidy: ``kommun_kod, funktion, invanare, arsarbetare, personer, kalla`` where ``personer`` is the
-        head count used by the binomial model (årsarbetare rounded, at least 1) and ``kalla`` is
+        Tidy: ``region_code, function, population, fte, heads, source`` where ``heads`` is the
+        head count used by the binomial model (årsarbetare rounded, at least 1) and ``source`` is
         ``"lokal"`` or ``"skattning"``.
     """
     cat = catalogue(functions)
@@ -181,8 +186,8 @@ def staff_by_function(
         bad = population[population.isna() | (population <= 0)]
         raise ValueError(f"population must be positive for every municipality; got {bad.to_dict()}")
     rows = [
-        {"kommun_kod": str(code), "funktion": fn, "invanare": float(pop),
-         "arsarbetare": float(pop) / 10_000 * cat.at[fn, "personal_per_10k"], "kalla": "skattning"}
+        {"region_code": str(code), "function": fn, "population": float(pop),
+         "fte": float(pop) / 10_000 * cat.at[fn, "staff_per_10k"], "source": "skattning"}
         for code, pop in population.items() for fn in cat.index
     ]
     frame = pd.DataFrame(rows)
@@ -192,15 +197,14 @@ def staff_by_function(
         candidate = local_dir() / LOCAL_STAFF_FILE
         local = candidate if candidate.exists() else None
     if local is not None:
-        if not isinstance(local, pd.DataFrame):
-            local = read_local_staff(local)
-        key = ["kommun_kod", "funktion"]
-        merged = frame.merge(local.rename(columns={"arsarbetare": "_lokal"}), on=key, how="left")
+        table = local if isinstance(local, pd.DataFrame) else read_local_staff(local)
+        key = ["region_code", "function"]
+        merged = frame.merge(table.rename(columns={"fte": "_lokal"}), on=key, how="left")
         has = merged["_lokal"].notna()
-        merged.loc[has, "arsarbetare"] = merged.loc[has, "_lokal"]
-        merged.loc[has, "kalla"] = "lokal"
+        merged.loc[has, "fte"] = merged.loc[has, "_lokal"]
+        merged.loc[has, "source"] = "lokal"
         frame = merged.drop(columns="_lokal")
     # The binomial model counts people; a 0.6 FTE post is still one person who can be absent.
-    heads = np.maximum(1, np.floor(frame["arsarbetare"] + 0.5))
-    frame["personer"] = np.where(frame["arsarbetare"] > 0, heads, 0).astype(int)
-    return frame[["kommun_kod", "funktion", "invanare", "arsarbetare", "personer", "kalla"]]
+    heads = np.maximum(1, np.floor(frame["fte"] + 0.5))
+    frame["heads"] = np.where(frame["fte"] > 0, heads, 0).astype(int)
+    return frame[["region_code", "function", "population", "fte", "heads", "source"]]

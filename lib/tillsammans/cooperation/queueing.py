@@ -21,6 +21,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from tillsammans.cooperation.assumptions import DEFAULTS
+
 
 def erlang_b(servers: int, load: float) -> float:
     """Erlang's B (loss) formula by the stable recursion ``B_k = A·B_{k−1} / (k + A·B_{k−1})``."""
@@ -61,7 +63,8 @@ def service_level(servers: int, load: float, target_wait: float) -> float:
     return 1 - erlang_c(servers, load) * math.exp(-(servers - load) * target_wait)
 
 
-def staff_for_service_level(load: float, target: float = 0.8, target_wait: float = 0.5, minimum: int = 1) -> int:
+def staff_for_service_level(load: float, target: float = DEFAULTS.service_target,
+                            target_wait: float = DEFAULTS.target_wait, minimum: int = 1) -> int:
     """The fewest handlers giving ``service_level ≥ target``.
 
     Parameters
@@ -97,9 +100,9 @@ def sqrt_staffing(load: float, beta: float = 1.0) -> int:
 def staffing_comparison(
     staff: pd.DataFrame,
     catalogue: pd.DataFrame,
-    occupancy: float = 0.8,
-    target: float = 0.8,
-    target_wait: float = 0.5,
+    occupancy: float = DEFAULTS.occupancy,
+    target: float = DEFAULTS.service_target,
+    target_wait: float = DEFAULTS.target_wait,
 ) -> pd.DataFrame:
     """Handlers needed for a service target, standalone vs pooled, for the case-handling functions.
 
@@ -110,23 +113,23 @@ def staffing_comparison(
     Returns
     -------
     DataFrame
-        ``funktion, belastning`` (network load, erlang), ``behov_egen`` (sum of standalone needs),
-        ``behov_samlad`` (one pool), ``skillnad`` (handlers saved), ``skillnad_andel`` (share of the
-        standalone need), ``rottal_egen`` and ``rottal_samlad`` (square-root rule with β = 1).
+        ``function, load`` (network load, erlang), ``staff_alone`` (sum of standalone needs),
+        ``staff_pooled`` (one pool), ``saved`` (handlers saved), ``saved_share`` (share of the
+        standalone need), ``sqrt_alone`` and ``sqrt_pooled`` (square-root rule with β = 1).
     """
     if not 0 < occupancy <= 1:
         raise ValueError(f"occupancy must be in (0, 1], got {occupancy}")
-    case_fns = catalogue.index[catalogue["arendehandlaggning"].astype(bool)]
+    case_fns = catalogue.index[catalogue["case_handling"].astype(bool)]
     rows = []
-    for fn, block in staff[staff["funktion"].isin(case_fns)].groupby("funktion", sort=False):
-        loads = block["arsarbetare"].to_numpy() * occupancy
+    for fn, block in staff[staff["function"].isin(case_fns)].groupby("function", sort=False):
+        loads = block["fte"].to_numpy() * occupancy
         alone = sum(staff_for_service_level(a, target, target_wait) for a in loads)
         pooled = staff_for_service_level(float(loads.sum()), target, target_wait)
         rows.append({
-            "funktion": fn, "belastning": float(loads.sum()), "behov_egen": int(alone),
-            "behov_samlad": int(pooled), "skillnad": int(alone - pooled),
-            "skillnad_andel": (alone - pooled) / alone if alone else 0.0,
-            "rottal_egen": int(sum(sqrt_staffing(a) for a in loads)),
-            "rottal_samlad": sqrt_staffing(float(loads.sum())),
+            "function": fn, "load": float(loads.sum()), "staff_alone": int(alone),
+            "staff_pooled": int(pooled), "saved": int(alone - pooled),
+            "saved_share": (alone - pooled) / alone if alone else 0.0,
+            "sqrt_alone": int(sum(sqrt_staffing(a) for a in loads)),
+            "sqrt_pooled": sqrt_staffing(float(loads.sum())),
         })
     return pd.DataFrame(rows)

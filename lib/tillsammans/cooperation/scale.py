@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tillsammans.cooperation.assumptions import DEFAULTS
 
 #: Cost KPIs used by default: id → (Swedish label, unit, the unit's population base for the effect).
 COST_KPIS: dict[str, tuple[str, str]] = {
@@ -42,14 +45,13 @@ COST_KPIS: dict[str, tuple[str, str]] = {
 
 POPULATION_KPI = "n01951"
 AREA_KPI = "n02993"
-AGE_KPIS = {"andel_0_19": ("n01952", "n01953", "n01954"), "andel_65_79": ("n01956",), "andel_80": ("n01957",)}
-CONTROLS = ("log_tathet", "andel_0_19", "andel_65_79", "andel_80")
-DEFAULT_YEARS = (2020, 2021, 2022)
+AGE_KPIS = {"share_0_19": ("n01952", "n01953", "n01954"), "share_65_79": ("n01956",), "share_80": ("n01957",)}
+CONTROLS = ("log_density", "share_0_19", "share_65_79", "share_80")
 
 
 def cost_panel(
     kpis: Sequence[str] | None = None,
-    years: Sequence[int] = DEFAULT_YEARS,
+    years: Sequence[int] = DEFAULTS.cost_years,
     municipalities: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per municipality: each cost KPI, population, density and age shares, averaged over ``years``.
@@ -57,8 +59,8 @@ def cost_panel(
     Returns
     -------
     DataFrame
-        Index ``kommun_kod``; columns the KPI ids, ``invanare``, ``landareal_km2``, ``tathet`` (inh./km²),
-        ``log_invanare``, ``log_tathet``, ``andel_0_19``, ``andel_65_79``, ``andel_80``.
+        Index ``region_code``; columns the KPI ids, ``population``, ``land_km2``, ``density`` (inh./km²),
+        ``log_population``, ``log_density``, ``share_0_19``, ``share_65_79``, ``share_80``.
     """
     from tillsammans import data
     from tillsammans.municipalities import registry
@@ -74,11 +76,11 @@ def cost_panel(
     shares = tidy[tidy["kpi"].isin([POPULATION_KPI, *ages])].pivot_table(
         index=["region_code", "year"], columns="kpi", values="value")
     out = tidy.groupby(["region_code", "kpi"])["value"].mean().unstack("kpi").reindex(columns=wanted)
-    out.index.name = "kommun_kod"
-    out = out.rename(columns={POPULATION_KPI: "invanare", AREA_KPI: "landareal_km2"})
-    out["tathet"] = out["invanare"] / out["landareal_km2"]
-    out["log_invanare"] = np.log(out["invanare"])
-    out["log_tathet"] = np.log(out["tathet"])
+    out.index.name = "region_code"
+    out = out.rename(columns={POPULATION_KPI: "population", AREA_KPI: "land_km2"})
+    out["density"] = out["population"] / out["land_km2"]
+    out["log_population"] = np.log(out["population"])
+    out["log_density"] = np.log(out["density"])
     for name, group in AGE_KPIS.items():
         share = shares[list(group)].sum(axis=1) / shares[POPULATION_KPI]
         out[name] = share.groupby(level="region_code").mean()
@@ -90,7 +92,7 @@ class ScaleFit:
     """One KPI's fitted model (statsmodels results with HC3 covariance) and its sample."""
 
     kpi: str
-    result: object
+    result: Any  # statsmodels RegressionResults (HC3); statsmodels has no type information
     sample: pd.DataFrame
 
 
@@ -113,12 +115,12 @@ def fit_scale_models(
         raise ValueError(f"unknown control(s) {unknown}; available: {', '.join(CONTROLS)}")
     fits: dict[str, ScaleFit] = {}
     for kpi in kpis:
-        sample = panel[[kpi, "log_invanare", *controls]].dropna()
+        sample = panel[[kpi, "log_population", *controls]].dropna()
         sample = sample[sample[kpi] > 0]
         if len(sample) < min_obs:
             continue
         y = np.log(sample[kpi])
-        x = sm.add_constant(sample[["log_invanare", *controls]])
+        x = sm.add_constant(sample[["log_population", *controls]])
         fits[kpi] = ScaleFit(kpi, sm.OLS(y, x).fit(cov_type="HC3"), sample)
     return fits
 
@@ -129,16 +131,18 @@ def elasticity_table(fits: dict[str, ScaleFit], alpha: float = 0.05) -> pd.DataF
     Returns
     -------
     DataFrame
-        ``kpi, namn, enhet, elasticitet, se_hc3, ci_lag, ci_hog, p_varde, n, r2``.
+        ``kpi, label, unit, elasticity, se_hc3, ci_low, ci_high, p_value, n, r2``.
     """
     rows = []
     for kpi, fit in fits.items():
         res = fit.result
-        low, high = res.conf_int(alpha=alpha).loc["log_invanare"]
+        low, high = res.conf_int(alpha=alpha).loc["log_population"]
         name, unit = COST_KPIS.get(kpi, (kpi, ""))
-        rows.append({"kpi": kpi, "namn": name, "enhet": unit, "elasticitet": float(res.params["log_invanare"]),
-                     "se_hc3": float(res.bse["log_invanare"]), "ci_lag": float(low), "ci_hog": float(high),
-                     "p_varde": float(res.pvalues["log_invanare"]), "n": int(res.nobs), "r2": float(res.rsquared)})
+        rows.append({"kpi": kpi, "label": name, "unit": unit,
+                     "elasticity": float(res.params["log_population"]),
+                     "se_hc3": float(res.bse["log_population"]), "ci_low": float(low), "ci_high": float(high),
+                     "p_value": float(res.pvalues["log_population"]), "n": int(res.nobs),
+                     "r2": float(res.rsquared)})
     return pd.DataFrame(rows)
 
 
@@ -147,7 +151,7 @@ def diagnostics_table(fits: dict[str, ScaleFit]) -> pd.DataFrame:
 
     ``bp_p`` Breusch–Pagan test of constant variance (small p: heteroskedastic, hence HC3);
     ``jb_p`` Jarque–Bera test of normal residuals; ``reset_p`` Ramsey's RESET (small p: the log-linear
-    form misses curvature); ``vif_log_invanare`` variance inflation of log population given the controls;
+    form misses curvature); ``vif_log_population`` variance inflation of log population given the controls;
     ``max_cook`` the largest Cook's distance (a single municipality driving the fit); ``cond_no``.
     """
     from statsmodels.stats.diagnostic import het_breuschpagan, linear_reset
@@ -165,11 +169,11 @@ def diagnostics_table(fits: dict[str, ScaleFit]) -> pd.DataFrame:
             reset = float(linear_reset(res, power=2, use_f=True).pvalue)
         except Exception:  # noqa: BLE001 - RESET can fail on singular designs; report as missing
             reset = np.nan
-        vif = variance_inflation_factor(exog, names.index("log_invanare"))
+        vif = variance_inflation_factor(exog, names.index("log_population"))
         cooks = res.get_influence().cooks_distance[0]
-        rows.append({"kpi": kpi, "r2_just": float(res.rsquared_adj), "bp_p": float(bp), "jb_p": float(jb),
-                     "reset_p": reset, "vif_log_invanare": float(vif), "max_cook": float(np.max(cooks)),
-                     "kommun_max_cook": str(fit.sample.index[int(np.argmax(cooks))]),
+        rows.append({"kpi": kpi, "r2_adj": float(res.rsquared_adj), "bp_p": float(bp), "jb_p": float(jb),
+                     "reset_p": reset, "vif_log_population": float(vif), "max_cook": float(np.max(cooks)),
+                     "region_max_cook": str(fit.sample.index[int(np.argmax(cooks))]),
                      "cond_no": float(res.condition_number)})
     return pd.DataFrame(rows)
 
@@ -191,35 +195,35 @@ def network_cost_effect(
     Returns
     -------
     DataFrame
-        ``kpi, namn, elasticitet, effekt, effekt_lag, effekt_hog`` (shares; negative = lower cost),
-        ``kr_per_ar, kr_per_ar_lag, kr_per_ar_hog`` (NaN when the unit is not per inhabitant) and
-        ``signifikant`` (interval excludes 0).
+        ``kpi, label, elasticity, effect, effect_low, effect_high`` (shares; negative = lower cost),
+        ``sek_per_year, sek_per_year_low, sek_per_year_high`` (NaN when the unit is not per inhabitant) and
+        ``significant`` (interval excludes 0).
     """
     codes = list(municipalities)
     missing = [c for c in codes if c not in panel.index]
     if missing:
         raise ValueError(f"municipalities {missing} not in the cost panel")
     table = elasticity_table(fits, alpha=alpha).set_index("kpi")
-    total = float(panel.loc[codes, "invanare"].sum())
+    total = float(panel.loc[codes, "population"].sum())
     rows = []
     for kpi in table.index:
-        sub = panel.loc[codes, [kpi, "invanare"]].dropna()
+        sub = panel.loc[codes, [kpi, "population"]].dropna()
         if sub.empty:
             continue
-        weight = sub[kpi] * sub["invanare"]
-        ratio = np.log(total / sub["invanare"])
+        weight = sub[kpi] * sub["population"]
+        ratio = np.log(total / sub["population"])
 
         def effect(eps: float, weight=weight, ratio=ratio) -> tuple[float, float]:
             change = np.exp(eps * ratio) - 1
             return float((weight * change).sum() / weight.sum()), float((weight * change).sum())
 
-        est, lo, hi = (effect(table.at[kpi, c]) for c in ("elasticitet", "ci_lag", "ci_hog"))
+        est, lo, hi = (effect(table.at[kpi, c]) for c in ("elasticity", "ci_low", "ci_high"))
         per_inh = COST_KPIS.get(kpi, ("", ""))[1] == "kr/inv"
         rows.append({
-            "kpi": kpi, "namn": table.at[kpi, "namn"], "elasticitet": table.at[kpi, "elasticitet"],
-            "effekt": est[0], "effekt_lag": lo[0], "effekt_hog": hi[0],
-            "kr_per_ar": est[1] if per_inh else np.nan, "kr_per_ar_lag": lo[1] if per_inh else np.nan,
-            "kr_per_ar_hog": hi[1] if per_inh else np.nan,
-            "signifikant": bool(table.at[kpi, "ci_hog"] < 0 or table.at[kpi, "ci_lag"] > 0),
+            "kpi": kpi, "label": table.at[kpi, "label"], "elasticity": table.at[kpi, "elasticity"],
+            "effect": est[0], "effect_low": lo[0], "effect_high": hi[0],
+            "sek_per_year": est[1] if per_inh else np.nan, "sek_per_year_low": lo[1] if per_inh else np.nan,
+            "sek_per_year_high": hi[1] if per_inh else np.nan,
+            "significant": bool(table.at[kpi, "ci_high"] < 0 or table.at[kpi, "ci_low"] > 0),
         })
     return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from tillsammans.data.download import DownloadError, HttpClient
+from tillsammans.data.http import DownloadError, HttpClient
 
 KOLADA_API = "https://api.kolada.se/v2"
 
@@ -50,7 +50,7 @@ KPI_COLUMNS = ("title", "description", "operating_area", "perspective", "municip
 
 
 def default_kpis(mirror: Path | None = None) -> list[str]:
-    """KPIs to download: those of the mirror's ``kolada/kpis.csv`` if a mirror exists, else :data:`README_KPIS`.
+    """KPIs to download: the mirror's ``kolada/kpis.csv`` if a mirror exists, else :data:`README_KPIS`.
 
     Parameters
     ----------
@@ -134,7 +134,8 @@ def fetch_kpis(http: HttpClient, kpis: Sequence[str], base: str = KOLADA_API) ->
     """
     wanted = {k.lower() for k in kpis}
     rows = []
-    for page in iter_pages(http, f"{base}/kpi", params={"per_page": PER_PAGE}, what="kolada_kpis (Kolada /kpi)"):
+    pages = iter_pages(http, f"{base}/kpi", params={"per_page": PER_PAGE}, what="kolada_kpis (Kolada /kpi)")
+    for page in pages:
         for item in page["values"]:
             kpi = str(item["id"]).lower()
             if kpi in wanted:

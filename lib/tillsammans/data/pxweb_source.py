@@ -25,7 +25,7 @@ import pandas as pd
 from pxweb import PxApi
 
 from tillsammans.data.catalog import MOTHER_AGES, TABLES
-from tillsammans.data.download import DownloadError, HttpClient
+from tillsammans.data.http import DownloadError, HttpClient
 
 #: PxWeb API v2 of Statistics Sweden (the URL pxwebpy uses for ``PxApi("scb")``).
 SCB_API = "https://statistikdatabasen.scb.se/api/v2"
@@ -33,8 +33,14 @@ SCB_API = "https://statistikdatabasen.scb.se/api/v2"
 #: SCB's sex codes (variable ``Kon``).
 SEX_CODES = {"1": "male", "2": "female"}
 
-#: Codes SCB uses for totals and unknowns in classification variables; never summed with their parts.
-TOTAL_CODES = frozenset({"tot", "totalt", "total", "1+2", "tot1", "t"})
+#: Codes SCB uses for totals in classification variables besides those starting with "tot" (``TotSa`` for
+#: sex and ``TotSA`` for age in the API v2 tables, ``tot``, ``totalt``, ``tot1``); never summed with their
+#: parts.
+TOTAL_CODES = frozenset({"1+2", "t"})
+
+#: The note SCB attaches to tables perturbed with the Cell Key Method (from reference year 2025): parts need
+#: not add up to the published totals. Matched in the table's ``note`` (see :func:`cell_key_year`).
+CELL_KEY_NOTE = re.compile(r"Från och med referensåret (\d{4}).*?Cell Key Method", re.DOTALL)
 
 #: BE0101E2 mother's age codes → the mirror's labels (``<15``, ``15``…``48``, ``49+``, ``no information``).
 MOTHER_AGE_CODES = {"-14": "<15", "us": "no information", "49+": "49+"}
@@ -127,11 +133,12 @@ SCB_TABLES: dict[str, ScbTable] = {
                  {"fertility_rate": "label:(?i)fruktsamhet|fertilitet"}, "country", age="int",
                  age_column="mother_age", age_min=16, age_max=48, sex_column=None, max_value=1.0,
                  search="framskrivning antaganden fruktsamhet"),
-        ScbTable("projection_death_risks_sweden", None, False, {"death_risk": "label:(?i)dödsrisk"}, "country",
-                 age="int", age_min=0, age_max=99, max_value=1.0,
+        ScbTable("projection_death_risks_sweden", None, False, {"death_risk": "label:(?i)dödsrisk"},
+                 "country", age="int", age_min=0, age_max=99, max_value=1.0,
                  search="framskrivning antaganden dödsrisker"),
         ScbTable("projection_population_deaths_sweden", None, False,
-                 {"projected_deaths": "label:(?i)^döda", "projected_mean_population": "label:(?i)medelfolkmängd"},
+                 {"projected_deaths": "label:(?i)^döda",
+                  "projected_mean_population": "label:(?i)medelfolkmängd"},
                  "country", first_year=2026, age_max=105,
                  search="framskrivning döda medelfolkmängd födelseregion"),
     ]
@@ -166,6 +173,9 @@ class _PxTransport:
         for key in ("maxDataCells",):
             if not isinstance(self.configuration, dict) or key not in self.configuration:
                 raise DownloadError(f"SCB PxWeb /config lacks '{key}'; is {url} a PxWeb API v2?")
+        calls, window = self.configuration.get("maxCallsPerTimeWindow"), self.configuration.get("timeWindow")
+        if isinstance(calls, int) and calls > 0 and isinstance(window, (int, float)) and window > 0:
+            http.limiter.adopt(calls, window)
 
     def call(self, endpoint: str, query: dict[str, Any] | None = None, params: dict[str, str] | None = None,
              max_retries: int = 3, enforce_rate_limit: bool = True) -> Any:
@@ -184,7 +194,7 @@ def make_pxapi(http: HttpClient, url: str = SCB_API, language: str = "sv") -> Px
     Sequential (``max_workers=1``): the rate limit, not parallelism, bounds SCB throughput.
     """
     api = PxApi.__new__(PxApi)  # PxApi.__init__ would open its own session and call the API at once
-    api._client = _PxTransport(http, url, language)
+    api._client = _PxTransport(http, url, language)  # type: ignore[assignment]  # duck-typed Client
     api.number_of_tables = None
     api._max_workers = 1
     return api
@@ -218,10 +228,10 @@ def match_values(spec: ScbTable, variables: dict[str, Any], *, reach_back: bool 
             )
         out[column] = hits[0]
     if reach_back and spec.first_year is not None and "Tid" in variables:
-        years = [int(c) for c in variables["Tid"]["category"]["label"] if str(c).isdigit()]
+        years = [p.year for c in variables["Tid"]["category"]["label"] if (p := parse_period(c)) is not None]
         if not years or min(years) > spec.first_year:
-            raise LookupError(f"years {min(years, default=None)}–{max(years, default=None)} do not reach back "
-                              f"to {spec.first_year}")
+            span = f"{min(years, default=None)}–{max(years, default=None)}"
+            raise LookupError(f"years {span} do not reach back to {spec.first_year}")
     if spec.age is not None and _age_variable(spec, variables) is None:
         raise LookupError(f"no age variable; variables are {list(variables)}")
     if spec.sex_column is not None and "Kon" not in variables:
@@ -229,6 +239,14 @@ def match_values(spec: ScbTable, variables: dict[str, Any], *, reach_back: bool 
     if spec.region != "country" and "Region" not in variables:
         raise LookupError(f"no 'Region' variable; variables are {list(variables)}")
     return out
+
+
+def _age_variable_of(spec: ScbTable, variables: dict[str, Any]) -> str:
+    """The age variable of a table that :func:`match_values` accepted (it checks there is one)."""
+    var = _age_variable(spec, variables)
+    if var is None:
+        raise DownloadError(f"{spec.name}: no age variable among {list(variables)}")
+    return var
 
 
 def _age_variable(spec: ScbTable, variables: dict[str, Any]) -> str | None:
@@ -294,8 +312,66 @@ def _codes(variables: dict[str, Any], var: str) -> list[str]:
     return list(variables[var]["category"]["label"])
 
 
+def is_total(code: str) -> bool:
+    """Whether a classification code is a total: ``TotSa``, ``TotSA``, ``tot``, ``totalt``, ``1+2`` …"""
+    code = str(code).strip().lower()
+    return code.startswith("tot") or code in TOTAL_CODES
+
+
+@dataclass(frozen=True)
+class Period:
+    """A PxWeb time code: ``2019`` → year 2019; ``2026M01`` → January 2026 (``month`` None for a year)."""
+
+    year: int
+    month: int | None = None
+
+
+def parse_period(code: str) -> Period | None:
+    """SCB ``Tid`` code → :class:`Period`: ``"2019"``, ``"2026M01"``; other codes (quarters …) → None."""
+    match = re.fullmatch(r"(\d{4})(?:M(\d{2}))?", str(code).strip())
+    if not match:
+        return None
+    month = int(match.group(2)) if match.group(2) else None
+    if month is not None and not 1 <= month <= 12:
+        return None
+    return Period(int(match.group(1)), month)
+
+
+def parse_age_group(code: str) -> tuple[int, int | None] | None:
+    """SCB age code → ``(first, last)`` age in years, ``last`` None for an open top.
+
+    ``"7"`` → (7, 7); ``"0-9"`` → (0, 9); ``"-4"`` → (0, 4); ``"100+"`` and the grouped lists' ``"100+10"``,
+    ``"100+5"`` → (100, None); totals (``TotSA``) and unknowns (``us``) → None.
+    """
+    code = str(code).strip()
+    if match := re.fullmatch(r"(\d*)-(\d+)", code):
+        return int(match.group(1) or 0), int(match.group(2))
+    if match := re.fullmatch(r"(\d+)\+\d*", code):
+        return int(match.group(1)), None
+    if code.isdigit():
+        return int(code), int(code)
+    return None
+
+
+def cell_key_year(metadata: dict[str, Any]) -> int | None:
+    """The first reference year SCB perturbed with the Cell Key Method, read from a table's notes, or None.
+
+    From that year every published cell carries a small controlled random noise, so sums of parts differ a
+    little from the published totals (SCB's note on e.g. TAB6471; see the mirror's README).
+    """
+    notes = metadata.get("note") or []
+    for note in [notes] if isinstance(notes, str) else notes:
+        if match := CELL_KEY_NOTE.search(str(note)):
+            return int(match.group(1))
+    return None
+
+
 def parse_age(code: str) -> int | None:
-    """SCB single-age code → int: ``"7"`` → 7, ``"100+"`` → 100; totals, groups and unknowns → None."""
+    """SCB single-age code → int: ``"7"`` → 7, ``"100+"`` → 100; totals, groups and unknowns → None.
+
+    Only the single-year list's open top ``"100+"`` counts: the grouped lists' ``"100+10"`` and ``"100+5"``
+    (the same persons, listed beside it in API v2 metadata such as TAB6471's) would count them twice.
+    """
     match = re.fullmatch(r"(\d+)\+?", code.strip())
     return int(match.group(1)) if match else None
 
@@ -331,20 +407,20 @@ def build_selection(
             raise DownloadError(f"{spec.name}: no {spec.region} codes in the table's Region variable")
         selection["Region"] = codes
     if "Tid" in variables:
-        years = [c for c in _codes(variables, "Tid") if c.isdigit()
-                 and (spec.first_year is None or int(c) >= spec.first_year)
-                 and (spec.last_year is None or int(c) <= spec.last_year)]
-        if not years:
-            raise DownloadError(f"{spec.name}: no years {spec.first_year}–{spec.last_year} in the table")
-        selection["Tid"] = years
+        selection["Tid"] = _select_periods(spec, _codes(variables, "Tid"))
     if spec.age is not None:
-        var = _age_variable(spec, variables)
+        var = _age_variable_of(spec, variables)
         parse = parse_mother_age if spec.age == "mother" else parse_age
         selection[var] = [c for c in _codes(variables, var) if parse(c) is not None]
+        if not selection[var]:
+            groups = [c for c in _codes(variables, var) if parse_age_group(c) is not None][:6]
+            raise DownloadError(f"{spec.name}: the table's {var} variable has no single-year ages (only "
+                                f"groups such as {groups}); choose a table or code list by single year "
+                                "of age")
     if spec.sex_column is not None:
         selection["Kon"] = [c for c in _codes(variables, "Kon") if c in SEX_CODES]
     for var in spec.sum_over:
-        selection[var] = [c for c in _codes(variables, var) if c.lower() not in TOTAL_CODES]
+        selection[var] = [c for c in _codes(variables, var) if not is_total(c)]
     for var, meta in variables.items():
         if var not in selection and not meta.get("elimination", False):
             raise DownloadError(
@@ -352,6 +428,70 @@ def build_selection(
                 f"(codes {list(meta.get('category', {}).get('label', {}))[:10]})"
             )
     return selection
+
+
+def _select_periods(spec: ScbTable, codes: list[str]) -> list[str]:
+    """Time codes within the spec's years: whole years, or December of monthly tables (a stock on
+    31 December, the mirror's convention, is the population at the end of December)."""
+    periods = {c: parse_period(c) for c in codes}
+    monthly = any(p is not None and p.month is not None for p in periods.values())
+    chosen = [c for c, p in periods.items() if p is not None
+              and (p.month == 12 if monthly else p.month is None)
+              and (spec.first_year is None or p.year >= spec.first_year)
+              and (spec.last_year is None or p.year <= spec.last_year)]
+    if not chosen:
+        kind = "December months" if monthly else "years"
+        raise DownloadError(f"{spec.name}: no {kind} {spec.first_year}–{spec.last_year} in the table "
+                            f"(time codes {codes[:3]} … {codes[-1:]})")
+    return chosen
+
+
+def _year(code: str) -> int:
+    period = parse_period(code)
+    if period is None:  # _keep_parts has refused such codes already
+        raise DownloadError(f"time code {code!r} is neither a year nor a month")
+    return period.year
+
+
+def _keep_parts(spec: ScbTable, frame: pd.DataFrame, variables: dict[str, Any]) -> pd.DataFrame:
+    """Drop what must not be summed into the tidy table and refuse what cannot be read.
+
+    Totals (``TotSa``) of sex and of summed variables go (they would count everyone twice), as do the
+    months other than December of a monthly table; an age code that is not a single year (``0-9``) in a
+    single-age table stops the download instead of vanishing from the sums.
+    """
+    keep = pd.Series(True, index=frame.index)
+    for var in [*(["Kon"] if spec.sex_column else []), *spec.sum_over]:
+        if var in frame:
+            keep &= ~frame[var].astype(str).map(is_total)
+    if "Tid" in frame:
+        periods = frame["Tid"].astype(str).map(parse_period)
+        unreadable = sorted(set(frame.loc[periods.isna(), "Tid"].astype(str)))
+        if unreadable:
+            raise DownloadError(f"{spec.name}: time codes that are neither years nor months: "
+                                f"{unreadable[:5]}")
+        monthly = periods.map(lambda p: p.month is not None)
+        if monthly.any():
+            keep &= periods.map(lambda p: p.month == 12)
+            if not keep.any():
+                months = sorted(set(frame.loc[monthly, "Tid"].astype(str)))
+                raise DownloadError(f"{spec.name}: a monthly answer without December ({months[:4]} …): the "
+                                    "tidy tables hold stocks at 31 December")
+    frame = frame[keep]
+    if spec.sex_column is not None:
+        odd = sorted(set(frame["Kon"].astype(str)) - set(SEX_CODES))
+        if odd:
+            raise DownloadError(f"{spec.name}: unknown sex code(s) {odd}; expected {sorted(SEX_CODES)} or "
+                                "a total")
+    if spec.age in ("single", "int"):
+        var = _age_variable_of(spec, variables)
+        codes = frame[var].astype(str)
+        odd = sorted(set(codes[codes.map(parse_age).isna() & ~codes.map(is_total)]))
+        if odd:
+            raise DownloadError(f"{spec.name}: age codes that are not single years: {odd[:6]}; the table "
+                                "needs a code list by single year of age")
+        frame = frame[~codes.map(is_total)]
+    return frame
 
 
 def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
@@ -369,17 +509,18 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     missing = int(frame["value"].isna().sum())
     if missing and (spec.sum_over or spec.age == "single"):
         # A sum over civilstånd or over the open age top would silently undercount.
-        raise DownloadError(f"{spec.name}: SCB returned {missing} missing cell(s) ('..') in data that must be "
-                            "summed; refusing to undercount")
+        raise DownloadError(f"{spec.name}: SCB returned {missing} missing cell(s) ('..') in data that must "
+                            "be summed; refusing to undercount")
     frame = frame[frame["value"].notna()]
+    frame = _keep_parts(spec, frame, variables)
     out = pd.DataFrame(index=frame.index)
     out["region_code"] = frame["Region"].astype(str) if "Region" in frame else "00"
-    out["year"] = frame["Tid"].astype(int) if "Tid" in frame else spec.first_year
+    out["year"] = frame["Tid"].astype(str).map(_year) if "Tid" in frame else spec.first_year
     if spec.sex_column is not None:
         out[spec.sex_column] = frame["Kon"].astype(str).map(SEX_CODES)
     group = ["region_code", "year"] + ([spec.sex_column] if spec.sex_column else [])
     if spec.age is not None:
-        var = _age_variable(spec, variables)
+        var = _age_variable_of(spec, variables)
         if spec.age == "mother":
             out[spec.age_column] = frame[var].astype(str).map(parse_mother_age)
         else:
@@ -393,7 +534,7 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     if spec.age == "int":
         out = out[out[spec.age_column].between(spec.age_min, spec.age_max)]
     # Summing merges the open age top and the sum_over variables (civilstånd); other rows are unique.
-    summed = out.groupby(group + ["content"], as_index=False, sort=False)["value"].sum()
+    summed = out.groupby([*group, "content"], as_index=False, sort=False)["value"].sum()
     wide = summed.pivot_table(index=group, columns="content", values="value", aggfunc="sum").reset_index()
     wide.columns.name = None
     wide = wide.rename(columns={code: column for column, code in contents.items()})
@@ -414,8 +555,8 @@ def tidy(spec: ScbTable, rows: list[dict[str, Any]], variables: dict[str, Any],
     # Sort as the mirror does: mother's age in its natural order (<15, 15 … 48, 49+, no information).
     order = {label: i for i, label in enumerate(MOTHER_AGES)}
     wide = wide[group + list(contents)].sort_values(
-        group, kind="stable", key=lambda col: col.map(order) if spec.age == "mother" and col.name == spec.age_column
-        else col,
+        group, kind="stable",
+        key=lambda col: col.map(order) if spec.age == "mother" and col.name == spec.age_column else col,
     ).reset_index(drop=True)
     if spec.age_column in wide and spec.age != "mother":
         wide[spec.age_column] = wide[spec.age_column].astype("int64")
@@ -446,6 +587,6 @@ def fetch_table(api: PxApi, spec: ScbTable, regions: pd.DataFrame | None = None)
     table_id, variables, contents = resolve_table(api, spec)
     if isinstance(transport, _PxTransport):
         transport.what = f"{spec.name} (SCB {table_id})"
-    selection = build_selection(spec, variables, contents, regions)
+    selection: dict[str, list[str] | str] = dict(build_selection(spec, variables, contents, regions))
     rows = api.get_table_data(table_id, value_codes=selection, show="code")
     return tidy(spec, rows, variables, contents)
