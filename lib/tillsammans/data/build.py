@@ -19,7 +19,13 @@ import pandas as pd
 
 from tillsammans import paths
 from tillsammans.data.catalog import TABLES, Table
-from tillsammans.data.validate import DataValidationError, check_population_totals, check_table, coerce_types
+from tillsammans.data.validate import (
+    DataValidationError,
+    check_population_totals,
+    check_recent_totals,
+    check_table,
+    coerce_types,
+)
 
 MANIFEST = "manifest.json"
 ROW_GROUP_ROWS = 20_000
@@ -155,6 +161,11 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
                 frames["population_municipality_age_sex"], frames["population_municipality_total"],
                 frames["kolada_values"], frames["population_sweden_age_sex"],
             )
+        except DataValidationError as exc:
+            violations.extend(exc.violations)
+        try:
+            check_recent_totals(frames["population_municipality_total_recent"], frames["kolada_values"],
+                                frames["kolada_values_recent"], frames["regions"])
         except DataValidationError as exc:
             violations.extend(exc.violations)
     if violations:
