@@ -36,13 +36,8 @@ from tillsammans.population.indicators import (
     working_age_share,
 )
 from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
-from tillsammans.population.projection import (
-    MAX_END_YEAR,
-    prepare_region,
-    project_population,
-    projection_components,
-    region_levels,
-)
+from tillsammans.population.levels import MAX_END_YEAR, prepare_region, region_levels
+from tillsammans.population.projection import project_population, projection_components
 from tillsammans.population.rates import life_table, survival_ratios
 from tillsammans.population.scenarios import SCENARIOS
 from tillsammans.population.stochastic import (

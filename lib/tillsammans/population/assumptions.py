@@ -63,28 +63,39 @@ class Assumptions:
         "None = observerad andel pojkar bland alla födda i riket de senaste 10 åren med data (SCB BE0101E2), "
         "ca 0,514 (1,06 pojkar per flicka).")
     profile_years: tuple[int, int] = _a(
-        (2008, 2015), "År för flyttningarnas åldersprofiler",
-        "Åldersprofiler för in- och utflyttade skattas med residualmetoden på länens ettårsdata (SCB) och "
-        "länens in- och utflyttade (Kolada) 2008–2015, de år där båda finns, poolat över 21 län.")
+        (2008, 2015), "År för rikets flyttningsprofil",
+        "Rikets åldersprofil för in- och utflyttade skattas med residualmetoden på länens ettårsdata (SCB) och "
+        "länens in- och utflyttade (Kolada) 2008–2015, de år där båda finns, poolat över 21 län. Den är "
+        "utgångspunkt (modellschema) för kommunernas egna profiler.")
     profile_smoothing: int = _a(
         2, "Utjämning av åldersprofiler, varv",
         "Antal varv med ett [1, 2, 1]/4-filter över ålder (ettårsdata är brusiga).")
+    profile_credibility: float = _a(
+        3000.0, "Krympning av kommunens flyttningsprofil, inflyttade",
+        "Kommunens egen åldersprofil för inflyttade (residualmetoden på Koladas åldersgrupper och "
+        "flyttningar per kön, perioden för flyttnivåer) vägs mot länets med vikten N ÷ (N + 3 000), N = "
+        "inflyttade under perioden; länets mot rikets. 3 000 inflyttade ger en andel på 5 % ca 8 % "
+        "relativ slumpvariation; vald i förväg, inte anpassad till backtesterna.")
     migration_variant_sd: float = _a(
         1.0, "Hög/låg inflyttning, standardavvikelser",
         "Scenarierna hög och låg inflyttning flyttar inflyttningsnivån ± 1 standardavvikelse av de årliga "
         "inflyttningstalen under perioden för flyttnivåer.")
     persistence: float = _a(
-        0.85, "Beständighet i årliga avvikelser (AR(1))",
-        "Slumpade nivåavvikelser för fruktsamhet, dödlighet och nettoflyttning följer en AR(1)-process med "
-        "årlig standardavvikelse som den observerade. 0,85 valdes så att 80- och 95-procentsintervallen i "
-        "länens backtester (21 län, startår 1995, 2000, 2005, 1–10 år) täcker 75 % resp. 96 % av utfallen "
-        "(0,9 gav 88 % resp. 96 %).")
-    calibrate_age_profile: bool = _a(
-        True, "Flyttningarnas åldersprofil kalibreras mot utfallet",
-        "Efter åren med observerade komponenter jämförs den framräknade befolkningen med Koladas åldersgrupper "
-        "(0–5, 6–15, 16–19, 20–44, 45–64, 65–79, 80+ år). Skillnaden per år läggs till inflyttarnas åldersprofil "
-        "(summa noll), så att kommunens egna flyttmönster — t.ex. barnfamiljer som flyttar in — följer med "
-        "i framskrivningen. Länsprofilen ensam underskattade 0–5-åringarna med ca 3 % på tre år.")
+        0.85, "Beständighet i flyttningens årliga avvikelser (AR(1))",
+        "Slumpade avvikelser i nettoflyttningen följer en AR(1)-process med den observerade årliga "
+        "standardavvikelsen. Värdet väljs på länens backtester (21 län, startår 1995, 2000, 2005, 1–10 år) så "
+        "att 80-procentsintervallen för totalen täcker närmast 80 %; täckningen redovisas sedan på "
+        "kommunernas backtester (andra regioner och startår), se docs/population.md.")
+    align_age_groups: bool = _a(
+        True, "Befolkningen stäms av mot Koladas åldersgrupper",
+        "Efter åren med observerade komponenter (2020–2022) skalas den framräknade befolkningen inom varje "
+        "åldersgrupp och kön så att den stämmer med Koladas invånare efter ålder (0–5, 6–15, 16–19, 20–44, "
+        "45–64, 65–79, 80+). En engångsavstämning av beståndet, ingen korrigering som följer med framåt.")
+    align_recent_totals: bool = _a(
+        True, "Befolkningen förs fram till SCB:s senaste totaler",
+        "Åren efter Koladas komponenter (2023–2025) räknas fram med modellen och skillnaden mot SCB:s "
+        "folkmängd 31 december läggs på flyttningen (fördelad efter inflyttarnas åldersprofil): födda och "
+        "döda förutsägs väl ett år framåt, flyttningen står för nästan hela osäkerheten.")
     observed_components: bool = _a(
         True, "Observerade komponenter efter startåret",
         "Åren mellan startåret och sista år med Kolada-komponenter (2020–2022) räknas fram med observerade "
@@ -109,6 +120,8 @@ class Assumptions:
             raise ValueError(f"persistence must be in [0, 1], got {self.persistence}")
         if self.migration_variant_sd < 0:
             raise ValueError(f"migration_variant_sd must be >= 0, got {self.migration_variant_sd}")
+        if self.profile_credibility < 0:
+            raise ValueError(f"profile_credibility must be >= 0, got {self.profile_credibility}")
         if not (isinstance(self.profile_smoothing, int) and 0 <= self.profile_smoothing <= 20):
             raise ValueError(f"profile_smoothing must be an integer in 0..20, got {self.profile_smoothing!r}")
 

@@ -26,7 +26,8 @@ import pandas as pd
 from tillsammans.population import engine, rates
 from tillsammans.population.assumptions import Assumptions
 from tillsammans.population.indicators import BROAD_AGE_GROUPS
-from tillsammans.population.inputs import KOLADA_AGE_GROUPS, PopulationInputs, load_inputs
+from tillsammans.population.agegroups import KOLADA_AGE_GROUPS
+from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.projection import prepare_region, run_projection
 from tillsammans.population.stochastic import DEFAULT_SEED, ar1_paths
 
@@ -259,8 +260,7 @@ def _compare(inputs: PopulationInputs, codes: Sequence[str], end_year: int, obse
     rows = []
     for code in codes:
         # Without the age-profile calibration: that would fit the carried-through years to these very outcomes.
-        model = prepare_region(code, None, end_year, "base", inputs, observed_components=observed_components,
-                               calibrate_age_profile=False)
+        model = prepare_region(code, None, end_year, "base", inputs, observed_components=observed_components)
         run = run_projection(model, inputs, end_year)
         groups = _group_sums(run.population[0], _KOLADA_GROUP_AGES)
         size = _size_class(float(model.pop0.sum()))
@@ -354,8 +354,7 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
         model = prepare_region(code, None, end_year, "base", inputs)
         run = run_projection(model, inputs, end_year)
         by_age = run.population[0].sum(axis=1)
-        pure_model = prepare_region(code, None, end_year, "base", inputs, observed_components=False,
-                                    calibrate_age_profile=False)
+        pure_model = prepare_region(code, None, end_year, "base", inputs, observed_components=False)
         pure = run_projection(pure_model, inputs, end_year).population[0].sum(axis=1)
         for rec in published[published.region_code == code].itertuples():
             ahead, ages = KOLADA_PROJECTIONS[rec.kpi]
