@@ -23,6 +23,11 @@ from tillsammans.population.backtest import (
     backtest_counties,
     backtest_coverage,
     backtest_errors,
+    backtest_municipalities,
+    beats_naive,
+    calibrate_persistence,
+)
+from tillsammans.population.checks import (
     carry_through_check,
     kolada_projection_comparison,
     municipal_check,
@@ -39,6 +44,7 @@ from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
 from tillsammans.population.levels import MAX_END_YEAR, prepare_region, region_levels
 from tillsammans.population.projection import project_population, projection_components
 from tillsammans.population.rates import life_table, survival_ratios
+from tillsammans.population.scb_comparison import scb_comparison_summary, scb_model_comparison
 from tillsammans.population.scenarios import SCENARIOS
 from tillsammans.population.stochastic import (
     MAX_SIMS,
@@ -53,6 +59,16 @@ from tillsammans.population.summaries import (
     projected_indicators,
     scenario_table,
 )
+
+def latest_observed_year(processed_dir=None, inputs: PopulationInputs | None = None) -> int:
+    """The latest year with observed population totals (31 December) in the data: the year every report states.
+
+    SCB's municipal totals in the mirror run to 2025 (with SCB's cell-key noise); the projections are carried
+    to them. One function, so no notebook types the year.
+    """
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    return inputs.latest_observed_year()
+
 
 #: Alias: the inputs object as the design notes call it.
 NationalInputs = PopulationInputs
@@ -74,6 +90,9 @@ __all__ = [
     "backtest_counties",
     "backtest_coverage",
     "backtest_errors",
+    "backtest_municipalities",
+    "beats_naive",
+    "calibrate_persistence",
     "backtest_table",
     "carry_through_check",
     "compare_regions",
@@ -90,6 +109,9 @@ __all__ = [
     "projected_indicators",
     "projection_components",
     "region_levels",
+    "latest_observed_year",
+    "scb_comparison_summary",
+    "scb_model_comparison",
     "scenario_table",
     "simulate_population",
     "simulate_run",

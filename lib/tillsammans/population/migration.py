@@ -151,10 +151,14 @@ def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
         out_w = out_rel * start
         out_w = out_w / np.maximum(out_w.sum(axis=-1, keepdims=True), 1e-9) * outs[:, None]
         out_g = np.stack([out_w[..., lo:hi + 1].sum(axis=-1) for lo, hi in GROUPS.values()], axis=-1)
-        net = g[j] - surv_g
-        ins = net + out_g
+        if not split:  # the 20–44 entry holds 20–64
+            surv_g[..., 3] += surv_g[..., 4]
+            out_g[..., 3] += out_g[..., 4]
+        current = g[j].copy()
+        if not split and np.isfinite(current[..., 4]).all():  # first year of the split (2008): merge again
+            current[..., 3] += current[..., 4]
+        ins = current - surv_g + out_g
         if not split:
-            ins[..., 3] += ins[..., 4]
             ins[..., 4] = np.nan
         result[y] = ins
     return result
