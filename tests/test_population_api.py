@@ -132,7 +132,7 @@ def test_end_year_before_jump_off(inputs):
 
 
 def test_jump_off_without_data(inputs):
-    with pytest.raises(ValueError, match=r"jump_off=1990.*allowed: 1994–2022"):
+    with pytest.raises(ValueError, match=r"jump_off=1990.*allowed: 1995–2022"):
         pop.project_population("0381", jump_off=1990, inputs=inputs)
     with pytest.raises(ValueError, match=r"jump_off=2015 is after as_of=2010"):
         pop.project_population("0381", jump_off=2015, as_of=2010, inputs=inputs)

@@ -90,7 +90,13 @@ def spread_groups(groups: np.ndarray, shape: np.ndarray) -> np.ndarray:
 
 
 def synthesise_population(inputs: PopulationInputs, code: str, year: int) -> np.ndarray:
-    """A single-age jump-off (2, 101) from Kolada's age groups by sex and the county's single-age shape."""
+    """A single-age jump-off (2, 101) from Kolada's age groups by sex and the county's single-age shape.
+
+    The county's shape is tilted smoothly across ages by the municipality's group-to-county ratios (the same
+    smooth, share-keeping adjustment as the migration profiles, :func:`smooth_profile`), so that a
+    municipality older than its county also has more people just below the next group's border; the group
+    totals are then met exactly.
+    """
     row = inputs.kolada_codes.get(code)
     j = int(year - inputs.kolada_years[0])
     if row is None or not 0 <= j < len(inputs.kolada_years):
@@ -99,7 +105,15 @@ def synthesise_population(inputs: PopulationInputs, code: str, year: int) -> np.
     if not np.isfinite(groups[..., [0, 1, 2, 3, 5, 6]]).all():
         raise ValueError(f"Kolada's age groups by sex are incomplete for {code} in {year}; "
                          f"years with all groups: {sorted(synthesisable_years(inputs, code))}")
-    return spread_groups(groups, _shape_source(inputs, code, year))
+    shape = _shape_source(inputs, code, year)
+    full = groups.copy()
+    if not np.isfinite(full[..., 4]).all():  # 20–64 unsplit: split it as the county does, for the ratios
+        county = np.stack([shape[..., 20:45].sum(axis=-1), shape[..., 45:65].sum(axis=-1)], axis=-1)
+        full[..., 3], full[..., 4] = (groups[..., 3][..., None] * county / county.sum(axis=-1, keepdims=True)).T
+    base = shape / shape.sum()
+    ratio = full / full.sum() / np.maximum(_group_shares(base, split=True), 1e-12)
+    tilted = smooth_profile(base, np.maximum(ratio, 1e-3), passes=4)
+    return spread_groups(groups, tilted)
 
 
 def synthesisable_years(inputs: PopulationInputs, code: str) -> list[int]:
