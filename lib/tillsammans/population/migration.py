@@ -97,6 +97,10 @@ def synthesise_population(inputs: PopulationInputs, code: str, year: int) -> np.
     municipality older than its county also has more people just below the next group's border; the group
     totals are then met exactly.
     """
+    return inputs.memo(("synthesised", code, int(year)), lambda: _synthesise(inputs, code, int(year)))
+
+
+def _synthesise(inputs: PopulationInputs, code: str, year: int) -> np.ndarray:
     row = inputs.kolada_codes.get(code)
     j = int(year - inputs.kolada_years[0])
     if row is None or not 0 <= j < len(inputs.kolada_years):
@@ -117,12 +121,15 @@ def synthesise_population(inputs: PopulationInputs, code: str, year: int) -> np.
 
 
 def synthesisable_years(inputs: PopulationInputs, code: str) -> list[int]:
-    row = inputs.kolada_codes.get(code)
-    if row is None:
-        return []
-    g = observed_groups(inputs)[row]
-    ok = np.isfinite(g[..., [0, 1, 2, 3, 5, 6]]).all(axis=(-1, -2))
-    return [int(y) for y in inputs.kolada_years[ok]]
+    """Years with all of Kolada's age groups by sex for ``code`` (a jump-off can be synthesised)."""
+    def compute() -> list[int]:
+        row = inputs.kolada_codes.get(code)
+        if row is None:
+            return []
+        g = observed_groups(inputs)[row]
+        ok = np.isfinite(g[..., [0, 1, 2, 3, 5, 6]]).all(axis=(-1, -2))
+        return [int(y) for y in inputs.kolada_years[ok]]
+    return inputs.memo(("synthesisable_years", code), compute)
 
 
 def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
