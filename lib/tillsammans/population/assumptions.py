@@ -27,6 +27,10 @@ class Assumptions:
         "observerade flyttningar (Kolada n01801, n01802). 5 år valdes framför 9 och 3 på kommunernas "
         "backtester från 2000 och 2005 (femårsfel för totalen 2,13 % mot 2,21 % med 9 år); startåren 2010 "
         "och 2015 användes inte för valet.")
+    level_years: int = _a(
+        5, "År för flyttnivåerna",
+        "In- och utflyttningsnivån är medelvärdet av de senaste åren med observerade flyttningar inom perioden "
+        "för flyttnivåer (Kolada n01801, n01802).")
     pool_years: int = _a(
         5, "Period för kommunala nivåfaktorer (födda, döda), år",
         "Observerade ÷ förväntade födda och döda summeras över 5 år för att dämpa slumpvariation i små "
@@ -56,6 +60,12 @@ class Assumptions:
         (2011, 2015), "Basår för fruktsamhetens åldersmönster",
         "Åldersspecifik fruktsamhet 2011–2015 ur födda efter moderns ålder (SCB BE0101E2, summerat över län) "
         "÷ medelantal kvinnor (SCB 0000053A), de sista åren med data.")
+    fertility_as_of: str = _a(
+        "long_run", "Fruktsamhet i backtester (före SCB:s antaganden)",
+        "En framskrivning från ett år före SCB:s 2024 års antaganden (backtester): 'last' håller det sista "
+        "observerade årets fruktsamhet; 'long_run' (standard) för den på tio år mot medelnivån de 30 åren "
+        "före. 'long_run' valdes på kommunernas backtester från 2000 och 2005 (tioårsfel 0–19 år 7,3 % mot "
+        "8,0 %); startåren 2010 och 2015 och länen användes inte för valet.")
     calibrate_bridge: bool = _a(
         True, "Broårens fruktsamhet kalibreras mot rikets födda",
         "Åren mellan sista observation och SCB:s första antagandeår (2024) interpoleras linjärt och skalas så "
@@ -86,7 +96,7 @@ class Assumptions:
         0.95, "Beständighet i flyttningens årliga avvikelser (AR(1))",
         "Slumpade avvikelser i nettoflyttningen följer en AR(1)-process med den observerade årliga "
         "standardavvikelsen. 0,95 valdes bland 0,5–1,0 på länens backtester (21 län, startår 1995, 2000, 2005, "
-        "1–10 år): 80-procentsintervallen för totalen täckte då 79 % av utfallen (0,9: 62 %). Täckningen "
+        "1–10 år): 80-procentsintervallen för totalen täckte då 80 % av utfallen (0,9: 66 %). Täckningen "
         "redovisas sedan på kommunernas backtester (andra regioner och startår), se docs/population.md.")
     align_age_groups: bool = _a(
         True, "Befolkningen stäms av mot Koladas åldersgrupper",
@@ -108,12 +118,14 @@ class Assumptions:
             low, high = getattr(self, name)
             if not (0 < low <= 1 <= high):
                 raise ValueError(f"{name} must satisfy 0 < low <= 1 <= high, got {(low, high)}")
-        for name in ("window_years", "pool_years"):
+        for name in ("window_years", "pool_years", "level_years"):
             value = getattr(self, name)
             if not (isinstance(value, int) and 1 <= value <= 30):
                 raise ValueError(f"{name} must be an integer in 1..30, got {value!r}")
         if self.credibility_events < 0:
             raise ValueError(f"credibility_events must be >= 0, got {self.credibility_events}")
+        if self.fertility_as_of not in ("last", "long_run"):
+            raise ValueError(f"fertility_as_of must be 'last' or 'long_run', got {self.fertility_as_of!r}")
         if self.mortality_trend not in ("scb", "constant"):
             raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
         if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):

@@ -231,7 +231,8 @@ def prepare_region(
         mode = "gross"
         ins = np.array([obs["in_migrants"][y] for y in wyears])
         out_rates = np.array([obs["out_migrants"][y] / totals[y - 1] for y in wyears])
-        in_level, out_rate = float(ins.mean()), float(out_rates.mean())
+        recent = slice(-min(a.level_years, len(wyears)), None)
+        in_level, out_rate = float(ins[recent].mean()), float(out_rates[recent].mean())
         in_sd = float(ins.std(ddof=1)) if len(ins) > 1 else 0.0
         net_series = [obs["in_migrants"][y] - obs["out_migrants"][y] for y in wyears]
         in_profile = migration.in_migrant_profile(inputs, code, window, a, as_of)

@@ -66,6 +66,52 @@ def _shape_source(inputs: PopulationInputs, code: str, year: int) -> np.ndarray:
     return inputs.national_pop[int(min(max(year, nat_years[0]), nat_years[-1]) - nat_years[0])]
 
 
+def _features(groups: np.ndarray) -> np.ndarray:
+    """Log ratios of 65–79, 0–19 and 80+ to 20–64 (..., 2, 3) from groups (..., 2, 7) whose entry 3 is 20–64."""
+    working = groups[..., 3]
+    return np.stack([np.log(groups[..., 5] / working), np.log(groups[..., :3].sum(axis=-1) / working),
+                     np.log(groups[..., 6] / working)], axis=-1)
+
+
+def _split_model(inputs: PopulationInputs, year: int) -> np.ndarray:
+    """Coefficients (2, 4) predicting logit(45–64 ÷ 20–64) per sex from :func:`_features`, fitted across the
+    21 counties' single ages of ``year`` (or of the last county year, 2015, after it)."""
+    def compute() -> np.ndarray:
+        j = int(min(max(year, inputs.county_years[0]), inputs.county_years[-1]) - inputs.county_years[0])
+        p = inputs.county_pop[:, j]
+        g = np.stack([p[..., lo:hi + 1].sum(axis=-1) for lo, hi in GROUPS.values()], axis=-1)
+        share = g[..., 4] / (g[..., 3] + g[..., 4])
+        g[..., 3] += g[..., 4]
+        x = _features(g)
+        coef = np.empty((2, 4))
+        for sex in range(2):
+            design = np.column_stack([np.ones(len(p)), x[:, sex]])
+            coef[sex] = np.linalg.lstsq(design, np.log(share[:, sex] / (1 - share[:, sex])), rcond=None)[0]
+        return coef
+    return inputs.memo(("split_20_64", int(min(year, inputs.county_years[-1]))), compute)
+
+
+def split_working_age(inputs: PopulationInputs, groups: np.ndarray, year: int) -> np.ndarray:
+    """Groups (2, 7) with 20–64 unsplit (entry 3 = 20–64, entry 4 NaN) split into 20–44 and 45–64.
+
+    Before 2008 Kolada publishes 20–64 only. How much of it is 45–64 follows the rest of the age structure
+    (an older municipality has more 45–64-year-olds within its 20–64): the share is predicted from the
+    ratios of 65–79, 0–19 and 80+ to 20–64 by a regression across the 21 counties' single ages of the same
+    year (SCB; checked on 2019: mean error of 45–64 −2 % / −1 % for women / men, 4 % mean absolute, against
+    −9.5 % / 12 % with the county's own split).
+    """
+    if np.isfinite(groups[..., 4]).all():
+        return groups
+    coef = _split_model(inputs, year)
+    x = _features(groups)
+    logit = coef[:, 0] + (x * coef[:, 1:]).sum(axis=-1)
+    share = 1 / (1 + np.exp(-logit))
+    out = groups.copy()
+    out[..., 4] = groups[..., 3] * share
+    out[..., 3] = groups[..., 3] - out[..., 4]
+    return out
+
+
 def spread_groups(groups: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """Spread group totals (..., 2, 7) over single ages with a single-age ``shape`` (2, 101) within each group.
 
@@ -89,6 +135,10 @@ def spread_groups(groups: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Smoothing passes of the synthesis tilt (see :func:`synthesise_population`).
+SYNTHESIS_PASSES = 4
+
+
 def synthesise_population(inputs: PopulationInputs, code: str, year: int) -> np.ndarray:
     """A single-age jump-off (2, 101) from Kolada's age groups by sex and the county's single-age shape.
 
@@ -110,14 +160,11 @@ def _synthesise(inputs: PopulationInputs, code: str, year: int) -> np.ndarray:
         raise ValueError(f"Kolada's age groups by sex are incomplete for {code} in {year}; "
                          f"years with all groups: {sorted(synthesisable_years(inputs, code))}")
     shape = _shape_source(inputs, code, year)
-    full = groups.copy()
-    if not np.isfinite(full[..., 4]).all():  # 20–64 unsplit: split it as the county does, for the ratios
-        county = np.stack([shape[..., 20:45].sum(axis=-1), shape[..., 45:65].sum(axis=-1)], axis=-1)
-        full[..., 3], full[..., 4] = (groups[..., 3][..., None] * county / county.sum(axis=-1, keepdims=True)).T
+    full = split_working_age(inputs, groups, year)
     base = shape / shape.sum()
     ratio = full / full.sum() / np.maximum(_group_shares(base, split=True), 1e-12)
-    tilted = smooth_profile(base, np.maximum(ratio, 1e-3), passes=4)
-    return spread_groups(groups, tilted)
+    tilted = smooth_profile(base, np.maximum(ratio, 1e-3), passes=SYNTHESIS_PASSES)
+    return spread_groups(full, tilted)
 
 
 def synthesisable_years(inputs: PopulationInputs, code: str) -> list[int]:
@@ -161,7 +208,9 @@ def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
             continue
         split = np.isfinite(g[j - 1][..., 4]).all() and np.isfinite(g[j][..., 4]).all()
         prev_groups = g[j - 1] if split else np.where(np.arange(7) == 4, np.nan, g[j - 1])
-        prev = spread_groups(prev_groups, _shape_source(inputs, code, y - 1))
+        if not split and np.isfinite(g[j - 1][..., 4]).all():
+            prev_groups[..., 3] = g[j - 1][..., 3] + g[j - 1][..., 4]
+        prev = spread_groups(split_working_age(inputs, prev_groups, y - 1), _shape_source(inputs, code, y - 1))
         start = rates.cohort_start(prev[None], births[None])[0]
         mx = schedules.national_mortality(inputs, [y], a, observed=True)[0]
         surv = rates.survival_ratios(mx)

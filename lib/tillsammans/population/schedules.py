@@ -94,22 +94,29 @@ def _mortality_as_of(inputs: PopulationInputs, a: Assumptions, as_of: int) -> np
     return inputs.memo(("mortality_as_of", int(as_of), a.pool_years, a.mortality_trend), compute)
 
 
-def _fertility_as_of(inputs: PopulationInputs, as_of: int) -> np.ndarray:
-    """Fertility rates FIRST_YEAR..LAST_YEAR as seen at the end of ``as_of``: observed, then the last held.
+def _fertility_as_of(inputs: PopulationInputs, as_of: int, rule: str = "last") -> np.ndarray:
+    """Fertility rates FIRST_YEAR..LAST_YEAR as seen at the end of ``as_of``: observed, then held.
 
-    Swedish fertility swung strongly in 1990–2010 (TFR 2.1 → 1.5 → 2.0); the latest year's rates were a
-    better guide than any trend, and they are what a forecaster had.
+    ``rule="last"``: the latest year's rates held. ``rule="long_run"``: the latest year's age pattern scaled
+    to the mean total fertility of the 30 years before (Swedish TFR swings around about 1.8: 2.1 → 1.5 → 2.0
+    in 1990–2010), reached linearly over 10 years.
     """
     def compute() -> np.ndarray:
         fy = inputs.asfr_years
         last = min(int(as_of), int(fy[-1]))
         years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-        table = np.broadcast_to(inputs.national_asfr[int(last - fy[0])], (len(years), 101)).copy()
+        latest = inputs.national_asfr[int(last - fy[0])]
+        table = np.broadcast_to(latest, (len(years), 101)).copy()
+        if rule == "long_run":
+            sel = (fy > last - 30) & (fy <= last)
+            target = inputs.national_asfr[sel].sum(axis=1).mean() / latest.sum()
+            w = np.clip((years - last) / 10.0, 0.0, 1.0)
+            table *= (1 + w * (target - 1))[:, None]
         idx = fy - FIRST_YEAR
         ok = (fy <= last) & (idx >= 0)
         table[idx[ok]] = inputs.national_asfr[ok]
         return table
-    return inputs.memo(("fertility_as_of", int(as_of)), compute)
+    return inputs.memo(("fertility_as_of", int(as_of), rule), compute)
 
 
 def uses_scb_assumptions(as_of: int | None) -> bool:
@@ -182,7 +189,7 @@ def national_fertility(inputs: PopulationInputs, years, a: Assumptions, as_of: i
     """
     idx = np.clip(np.asarray(years) - FIRST_YEAR, 0, LAST_YEAR - FIRST_YEAR)
     if not uses_scb_assumptions(as_of):
-        return _fertility_as_of(inputs, int(as_of))[idx]
+        return _fertility_as_of(inputs, int(as_of), a.fertility_as_of)[idx]
     return _fertility_table(inputs, a)[idx]
 
 
