@@ -155,7 +155,7 @@ def part_whole_mismatch(parts: pd.DataFrame, wholes: pd.DataFrame, keys: list[st
     g = parts.groupby(keys, as_index=False).agg(parts_sum=(value, "sum"), n_parts=(value, "size"))
     merged = g.merge(wholes[[*keys, whole_value]].rename(columns={whole_value: "whole"}), on=keys, how="inner")
     merged["difference"] = merged["parts_sum"] - merged["whole"]
-    year = merged["year"] if "year" in merged else 0
+    year = merged.get("year", 0)
     merged["tolerance"] = part_whole_tolerance(year, merged["n_parts"])
     return merged[merged["difference"].abs() > merged["tolerance"]].reset_index(drop=True)
 
@@ -183,8 +183,9 @@ def check_recent_totals(recent: pd.DataFrame, kolada: pd.DataFrame, kolada_recen
     wholes = total_t.rename(columns={"region_code": "county"})
     bad = part_whole_mismatch(parts, wholes, ["county", "year"], "population", "value")
     if not bad.empty:
-        violations.append((label, f"municipalities do not add up to Kolada's county total (n01951) in {len(bad)} "
-                                  "county-years beyond the cell-key tolerance", _example(bad)))
+        rule = (f"municipalities do not add up to Kolada's county total (n01951) in {len(bad)} county-years "
+                "beyond the cell-key tolerance")
+        violations.append((label, rule, _example(bad)))
     if violations:
         raise DataValidationError(violations)
 

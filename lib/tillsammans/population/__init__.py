@@ -60,6 +60,7 @@ from tillsammans.population.summaries import (
     scenario_table,
 )
 
+
 def latest_observed_year(processed_dir=None, inputs: PopulationInputs | None = None) -> int:
     """The latest year with observed population totals (31 December) in the data: the year every report states.
 
@@ -91,13 +92,14 @@ __all__ = [
     "backtest_coverage",
     "backtest_errors",
     "backtest_municipalities",
+    "backtest_table",
     "beats_naive",
     "calibrate_persistence",
-    "backtest_table",
     "carry_through_check",
     "compare_regions",
     "dependency_ratio",
     "kolada_projection_comparison",
+    "latest_observed_year",
     "life_table",
     "load_inputs",
     "make_assumptions",
@@ -109,7 +111,6 @@ __all__ = [
     "projected_indicators",
     "projection_components",
     "region_levels",
-    "latest_observed_year",
     "scb_comparison_summary",
     "scb_model_comparison",
     "scenario_table",

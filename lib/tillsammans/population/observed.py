@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from tillsammans import data
-from tillsammans.population.indicators import dependency_ratio_of
 from tillsammans.population.agegroups import BROAD_AGE_GROUPS, KOLADA_AGE_GROUPS, KOLADA_PARTITION, label
+from tillsammans.population.indicators import dependency_ratio_of
 
 #: Kolada KPIs of inhabitants by age group (31 December), and the broad groups they add up to.
 KOLADA_AGE_KPIS = {kpi: label(*KOLADA_AGE_GROUPS[kpi]) for kpi in KOLADA_PARTITION}

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from tillsammans.population.inputs import PopulationInputs, load_inputs
-from tillsammans.population.levels import MAX_END_YEAR, COMPONENT_KPIS, RegionModel, prepare_region, region_levels
+from tillsammans.population.levels import (
+    COMPONENT_KPIS,
+    MAX_END_YEAR,
+    RegionModel,
+    prepare_region,
+    region_levels,
+)
 from tillsammans.population.rates import AGES, SEXES
 from tillsammans.population.run import ProjectionRun, projection_schedules, run_projection
 

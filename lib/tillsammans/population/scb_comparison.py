@@ -60,7 +60,7 @@ def scb_model_comparison(
         model = prepare_region(code, None, end, scenario, inputs, **assumptions)
         run = run_projection(model, inputs, end)
         totals = run.population[0].sum(axis=(1, 2))
-        for ahead, kpi in SCB_MODEL_CHANGE_KPIS.items():
+        for ahead in SCB_MODEL_CHANGE_KPIS:
             target = SCB_MODEL_BASE_YEAR + ahead
             scb_change = inputs.scb_model_change.get(ahead, {}).get(code, np.nan)
             rows.append({"region_code": code, "years_ahead": ahead, "target_year": target,

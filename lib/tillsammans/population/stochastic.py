@@ -28,8 +28,8 @@ import pandas as pd
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.levels import RegionModel, prepare_region
 from tillsammans.population.projection import SEX_DTYPE
-from tillsammans.population.run import ProjectionRun, run_projection
 from tillsammans.population.rates import AGES
+from tillsammans.population.run import ProjectionRun, run_projection
 
 #: Allowed number of simulations (memory: about 0.8 kB per simulation and projected year).
 MIN_SIMS, MAX_SIMS = 1, 10_000
