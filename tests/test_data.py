@@ -224,3 +224,12 @@ def test_recent_total_that_disagrees_with_kolada_is_an_error():
     recent = pd.DataFrame({"region_code": ["0305"], "year": [2025], "population": [28_000]})
     with pytest.raises(DataValidationError, match="disagrees with Kolada"):
         check_recent_totals(recent, _kolada_rows([]), _kolada_rows([("0305", 2025, 28_001)]), _regions_frame())
+
+
+def test_latest_observed_year_is_read_from_the_manifest(processed_dir):
+    """One definition of the year the reports state: the last year of SCB's municipal totals (2025)."""
+    from tillsammans import plots, population
+
+    assert data.latest_observed_year(processed_dir=processed_dir) == 2025
+    assert population.latest_observed_year(processed_dir) == 2025
+    assert "senast observerade folkmängd 2025" in plots.data_vintage(data.read_manifest(processed_dir))

@@ -218,6 +218,24 @@ def read_manifest(processed_dir: Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+#: The table whose last year is the latest observed population (SCB's 31 December totals per municipality).
+LATEST_POPULATION_TABLE = "population_municipality_total_recent"
+
+
+def latest_observed_year(manifest: dict | None = None, processed_dir: Path | None = None) -> int:
+    """The latest year with an observed population total (31 December) in the built data.
+
+    The one definition every report states (SCB's municipal totals; 2025 in the mirror, with SCB's cell-key
+    noise). Reads the manifest only, so it costs nothing; ``tillsammans.population.latest_observed_year``
+    and the reports' data line call it.
+    """
+    manifest = manifest if manifest is not None else read_manifest(processed_dir)
+    entry = manifest.get("tables", {}).get(LATEST_POPULATION_TABLE) or manifest.get("tables", {}).get("kolada_values")
+    if not entry or not entry.get("years"):
+        raise ValueError(f"the manifest names no years for {LATEST_POPULATION_TABLE}; rebuild with `make data`")
+    return int(entry["years"][1])
+
+
 def load_table(
     name: str,
     processed_dir: Path | None = None,

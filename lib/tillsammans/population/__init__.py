@@ -62,13 +62,14 @@ from tillsammans.population.summaries import (
 
 
 def latest_observed_year(processed_dir=None, inputs: PopulationInputs | None = None) -> int:
-    """The latest year with observed population totals (31 December) in the data: the year every report states.
+    """The latest year with observed population totals (31 December): the year every report states.
 
     SCB's municipal totals in the mirror run to 2025 (with SCB's cell-key noise); the projections are carried
-    to them. One function, so no notebook types the year.
+    to them. One definition (:func:`tillsammans.data.latest_observed_year`), so no notebook types the year.
     """
-    inputs = inputs if inputs is not None else load_inputs(processed_dir)
-    return inputs.latest_observed_year()
+    from tillsammans.data import latest_observed_year as from_manifest
+
+    return from_manifest(processed_dir=inputs.processed_dir if inputs is not None else processed_dir)
 
 
 #: Alias: the inputs object as the design notes call it.

@@ -214,7 +214,10 @@ def backtest_municipalities(
 
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     codes = inputs.registry.municipalities() if codes is None else [inputs.registry.resolve(c) for c in codes]
-    end_year = end_year if end_year is not None else inputs.latest_observed_year()
+    if end_year is None:
+        from tillsammans.data import latest_observed_year
+
+        end_year = latest_observed_year(processed_dir=inputs.processed_dir)
     parameters = {"codes": list(codes), "jump_offs": list(jump_offs), "end_year": end_year, "n_sims": n_sims,
                   "seed": seed, "assumptions": _assumptions_parameter(assumptions)}
     return cached("backtest_municipalities",

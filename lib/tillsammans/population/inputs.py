@@ -122,16 +122,6 @@ class PopulationInputs:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def latest_observed_year(self, code: str | None = None) -> int:
-        """The latest year with an observed population total (31 December): SCB's totals, else Kolada's."""
-        if code is None:
-            years = [max(v) for v in self.recent_totals.values() if v]
-            return int(max(years)) if years else int(self.kolada_years[-1])
-        if self.recent_totals.get(code):
-            return int(max(self.recent_totals[code]))
-        series = self.kolada_series("n01951", code)
-        return int(series.index.max()) if len(series) else max(self.single_age_years(code))
-
     def kolada_sex_value(self, kpi: str, code: str, year: int) -> np.ndarray:
         """A Kolada KPI by sex (women, men) for one region and year; NaN where missing."""
         row = self.kolada_codes.get(code)
