@@ -118,7 +118,7 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
     DataFrame
         ``region_code, kpi, age_group, base_year, target_year, scb_model, ours, ours_forecast, observed,
         scb_error_pct, ours_error_pct, ours_forecast_error_pct`` (percent errors where the target year is
-        observed in Kolada).
+        observed: Kolada, and SCB's totals 2023–2025 for the total).
     """
     from tillsammans.data import kolada  # the projections are not among the model's inputs
 
@@ -144,6 +144,8 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
             forecast = float(pure[target - run.years[0], lo:hi + 1].sum()) if inside else np.nan
             okpi = _OBSERVED_KPI.get(ages, "n02832" if ages == (20, 44) else None)
             obs = float(observed.get((okpi, code, target), np.nan)) if okpi else np.nan
+            if ages is None and not np.isfinite(obs):  # totals after Kolada's last year: SCB's (2023–2025)
+                obs = inputs.recent_totals.get(code, {}).get(target, np.nan)
             rows.append({"region_code": code, "kpi": rec.kpi, "age_group": TOTAL if ages is None else
                          (f"{lo}–{hi}" if hi < 100 else f"{lo}+"), "base_year": int(rec.year),
                          "target_year": target, "scb_model": float(rec.value), "ours": ours,
