@@ -12,8 +12,9 @@ jump-off age structure (``naive_growth``).
   year of the county series): horizons 1–10, and 20/15/10 years to 2015. Kolada's gross flows for counties
   start in 2008, so these runs use the counties' residual net migration by age (``migration_mode="net"``).
 * :func:`backtest_municipalities` — all 290 municipalities from jump-offs synthesised from Kolada's age groups
-  by sex with the county's single-age shape (2000, 2005, 2010, 2015), to 2022 for the age groups and to 2025
-  for the totals (SCB), with the gross-flow model and the municipal migration profiles.
+  by sex with the county's single-age shape (2000, 2005, 2010, 2015) and from SCB's real single ages of 2019,
+  to 2022 for the age groups and to 2025 for the totals (SCB), with the gross-flow model and the municipal
+  migration profiles.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tillsammans.population.run import run_projection
 from tillsammans.population.stochastic import DEFAULT_SEED, simulate_model
 
 BACKTEST_JUMP_OFFS = (1995, 2000, 2005)
-MUNICIPAL_JUMP_OFFS = (2000, 2005, 2010, 2015)
+MUNICIPAL_JUMP_OFFS = (2000, 2005, 2010, 2015, 2019)
 TOTAL = "total"
 METHODS = ("model", "naive_constant", "naive_growth")
 NAIVE_METHODS = METHODS[1:]
@@ -205,7 +206,7 @@ def backtest_municipalities(
     """Project every municipality from synthesised past jump-offs with the production model.
 
     Each jump-off population is Kolada's age groups by sex spread over single ages with the county's shape
-    that year (SCB); only data up to the jump-off are used. Outcomes: Kolada's broad age groups to 2022 and
+    that year (SCB), or SCB's single ages where they exist (2019); only data up to the jump-off are used. Outcomes: Kolada's broad age groups to 2022 and
     the totals to 2025 (SCB). Columns as :func:`backtest_counties` (``size_class`` by the jump-off total).
     Cases without enough data at the jump-off (fewer than 3 years of flows) are left out and listed in
     ``result.attrs["skipped"]``.

@@ -57,7 +57,8 @@ class RegionModel:
     variation : dict
         Standard deviations for the simulation: ``births``/``deaths`` the region's own yearly level
         variation (Poisson noise removed), ``fertility_trend``/``mortality_trend`` the yearly innovations of
-        the national levels (long series), ``net_migrants`` the yearly variation of net migration (persons).
+        the national levels (long series), ``net_migrants`` the yearly variation of the net-migration level
+        (persons, Poisson noise removed), ``migration_noise`` that Poisson noise, √(in + out) (persons).
     totals : dict
         Observed totals ``{year: persons}`` up to ``as_of`` (Kolada, then SCB's latest totals).
     """
@@ -138,6 +139,20 @@ def _jump_off(inputs: PopulationInputs, code: str, jump_off: int | None, end_yea
         raise ValueError(f"end_year={end_year!r} outside the allowed range {jump_off + 1}–{MAX_END_YEAR} "
                          f"(after the jump-off {jump_off})")
     return int(jump_off), pop0, synthesised
+
+
+def migration_level_sd(net_series: list[float], movers: list[float]) -> float:
+    """Standard deviation of the net-migration *level* from yearly net migration (persons).
+
+    Each year's net migration is the difference of two counts, in- and out-migrants: even at a constant
+    level it varies by about √(in + out) persons (Poisson), and that part does not persist from one year to
+    the next. It is removed from the observed variance (floored at zero), as for births and deaths
+    (:func:`~tillsammans.population.rates.level_sd`), and simulated separately as independent yearly noise.
+    """
+    if len(net_series) < 2:
+        return 0.0
+    variance = float(np.var(net_series, ddof=1)) - (float(np.mean(movers)) if movers else 0.0)
+    return float(np.sqrt(max(variance, 0.0)))
 
 
 def national_level_variation(inputs: PopulationInputs, a: Assumptions, as_of: int | None) -> dict[str, float]:
@@ -235,6 +250,7 @@ def prepare_region(
         in_level, out_rate = float(ins[recent].mean()), float(out_rates[recent].mean())
         in_sd = float(ins.std(ddof=1)) if len(ins) > 1 else 0.0
         net_series = [obs["in_migrants"][y] - obs["out_migrants"][y] for y in wyears]
+        movers = [obs["in_migrants"][y] + obs["out_migrants"][y] for y in wyears]
         in_profile = migration.in_migrant_profile(inputs, code, window, a, as_of)
     elif code in inputs.county_codes:
         # No gross flows at the jump-off (Kolada's county flows start in 2008): the county's residual net
@@ -247,6 +263,7 @@ def prepare_region(
         net_counts = rates.smooth_ages(net.mean(axis=0), a.profile_smoothing)
         in_level, in_sd, out_rate = 0.0, 0.0, 0.0
         net_series = list(net.sum(axis=(1, 2)))
+        movers = []
         shape = np.abs(net_counts)
         in_profile = shape / shape.sum()
     else:
@@ -260,7 +277,8 @@ def prepare_region(
     variation = {
         "births": level_variation("births", expected_births, fertility_factor),
         "deaths": level_variation("deaths", expected_deaths, mortality_factor),
-        "net_migrants": float(np.std(net_series, ddof=1)) if len(net_series) > 1 else 0.0,
+        "net_migrants": migration_level_sd(net_series, movers),
+        "migration_noise": float(np.sqrt(np.mean(movers))) if movers else 0.0,
         **national_level_variation(inputs, a, as_of),
     }
     if code == "00":

@@ -8,9 +8,10 @@ persons to the in-migrants (net migration shocks, spread by the in-migrants' age
   (1968 to the information year; :func:`~tillsammans.population.levels.national_level_variation`), plus
   the region's own AR(1) level deviation ``L`` (yearly variation of observed ÷ expected births or deaths
   over the migration window, Poisson noise removed);
-* migration: ``M_t = φ M_{t−1} + σ ε_t`` with σ the standard deviation of the region's yearly net migration
-  over the window and φ the assumption ``persistence``, chosen on the county backtests and checked on the
-  municipal backtests (``docs/population.md``).
+* migration: ``M_t = L_t + η_t`` with the level ``L_t = φ L_{t−1} + σ ε_t`` — σ the standard deviation of the
+  region's yearly net migration over the window less its Poisson part, φ the assumption ``persistence``
+  (chosen on the county backtests, checked on the municipal ones, ``docs/population.md``) — and the
+  independent yearly Poisson noise η_t of sd √(in + out).
 
 The state before the first projected year is drawn from the stationary distribution (the current level
 itself is uncertain). The years carried through with observations are the same in every simulation.
@@ -76,6 +77,7 @@ def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) ->
     mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi)
                   + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
+    net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
     return {"fertility": fert, "mortality": mort, "in_shift": net}
 
 
