@@ -25,7 +25,7 @@ def counties(inputs):
 
 @pytest.fixture(scope="module")
 def municipalities(inputs):
-    # All 290 from synthesised jump-offs 2000, 2005, 2010, 2015 (cached per build: computed once).
+    # All 290 from synthesised jump-offs 2000, 2005, 2010, 2015 and SCB's 2019 single ages (cached per build).
     return pop.backtest_municipalities(inputs)
 
 
@@ -33,7 +33,7 @@ def test_backtest_tables_are_tidy(counties, municipalities):
     assert set(counties.method) == {"model", "naive_constant", "naive_growth"}
     assert set(counties.jump_off) == {1995, 2000, 2005}
     assert counties.year.max() == 2015 and counties.horizon.max() == 20
-    assert set(municipalities.jump_off) == {2000, 2005, 2010, 2015}
+    assert set(municipalities.jump_off) == {2000, 2005, 2010, 2015, 2019}
     assert municipalities.region_code.nunique() == 290
     # Age groups are observed to 2022 (Kolada), totals to 2025 (SCB).
     assert municipalities[municipalities.age_group == "0–19"].year.max() == 2022
@@ -87,6 +87,20 @@ def test_eighty_percent_intervals_cover_70_to_90_percent_out_of_sample(municipal
     coverage = pop.backtest_coverage(municipalities[municipalities.horizon <= 10], by=())
     assert 0.70 <= coverage.loc[0, "coverage80"] <= 0.90
     assert coverage.loc[0, "coverage95"] > coverage.loc[0, "coverage80"]
+
+
+@pytest.mark.parametrize("group", ["0–19", "20–64", "80+"])
+def test_age_group_intervals_cover_70_to_90_percent_out_of_sample(municipalities, group):
+    """The composition persistence was chosen on the counties' age groups; measured on the municipalities."""
+    coverage = pop.backtest_coverage(municipalities[municipalities.horizon <= 10], by=(), age_group=group)
+    assert 0.70 <= coverage.loc[0, "coverage80"] <= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="65–79 is covered in about half of the cases (0.49): the synthesised "
+                   "jump-offs misplace ages 60–64; from SCB's real 2019 single ages 0.80 (docs/population.md)")
+def test_65_79_intervals_cover_70_to_90_percent_out_of_sample(municipalities):
+    coverage = pop.backtest_coverage(municipalities[municipalities.horizon <= 10], by=(), age_group="65–79")
+    assert 0.70 <= coverage.loc[0, "coverage80"] <= 0.90
 
 
 def test_network_2019_jump_off_matches_observed_2020_2022(inputs):

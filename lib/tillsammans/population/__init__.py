@@ -25,6 +25,7 @@ from tillsammans.population.backtest import (
     backtest_errors,
     backtest_municipalities,
     beats_naive,
+    calibrate_composition,
     calibrate_persistence,
 )
 from tillsammans.population.checks import (
@@ -95,6 +96,7 @@ __all__ = [
     "backtest_municipalities",
     "backtest_table",
     "beats_naive",
+    "calibrate_composition",
     "calibrate_persistence",
     "carry_through_check",
     "compare_regions",

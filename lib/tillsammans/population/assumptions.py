@@ -98,6 +98,12 @@ class Assumptions:
         "standardavvikelsen. 0,95 valdes bland 0,5–1,0 på länens backtester (21 län, startår 1995, 2000, 2005, "
         "1–10 år): 80-procentsintervallen för totalen täckte då 80 % av utfallen (0,9: 66 %). Täckningen "
         "redovisas sedan på kommunernas backtester (andra regioner och startår), se docs/population.md.")
+    composition_persistence: float = _a(
+        0.0, "Beständighet i flyttningens åldersfördelning (AR(1))",
+        "Varje åldersgrupps nettoflyttning avviker från sin andel av totalen med en AR(1)-process med den "
+        "observerade årliga standardavvikelsen (residualmetoden, Poissonbruset borttaget); summan över "
+        "grupperna är noll. Värdet väljs på länens backtester (åldersgruppernas täckning), se "
+        "docs/population.md.")
     align_age_groups: bool = _a(
         True, "Befolkningen stäms av mot Koladas åldersgrupper",
         "Efter åren med observerade komponenter (2020–2022) skalas den framräknade befolkningen inom varje "
@@ -130,6 +136,8 @@ class Assumptions:
             raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
         if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):
             raise ValueError(f"sex_ratio_at_birth (share of boys) must be in (0.4, 0.6), got {self.sex_ratio_at_birth}")
+        if not (0 <= self.composition_persistence <= 1):
+            raise ValueError(f"composition_persistence must be in [0, 1], got {self.composition_persistence}")
         if not (0 <= self.persistence <= 1):
             raise ValueError(f"persistence must be in [0, 1], got {self.persistence}")
         if self.migration_variant_sd < 0:

@@ -142,6 +142,7 @@ def run(
     in_shift: np.ndarray | None = None,
     out_multiplier: np.ndarray | None = None,
     out: dict[str, np.ndarray] | None = None,
+    in_groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Project ``pop0`` through all steps of ``sched``, optionally with per-simulation level deviations.
 
@@ -155,6 +156,9 @@ def run(
         Persons added to the in-migrants each year, spread by ``sched.in_shape`` (may be negative).
     out : dict of arrays, optional
         Preallocated results to fill (same keys and shapes as returned), e.g. views into a longer array.
+    in_groups : (deviations (S, T, G), shapes (G, 2, 101)), optional
+        Persons added to the in-migrants of each of G age groups each year, spread by the group's shape
+        (each sums to 1): deviations of the migrants' age composition.
 
     Returns
     -------
@@ -184,6 +188,7 @@ def run(
         }
     out["population"][:, 0] = pop
     roots = np.sqrt(sched.survival)
+    group_shapes = in_groups[1].reshape(len(in_groups[1]), -1) if in_groups is not None else None
     half_log = 0.5 * np.log(sched.survival) if mortality_multiplier is not None else None
     for t in range(T):
         if mortality_multiplier is not None:
@@ -198,6 +203,8 @@ def run(
         inc = sched.in_counts[t]
         if in_shift is not None:
             inc = inc + in_shift[:, t, None, None] * sched.in_shape
+        if in_groups is not None:
+            inc = inc + (in_groups[0][:, t] @ group_shapes).reshape(-1, 2, 101)
         rate = sched.out_rates[t]
         if out_multiplier is not None:
             rate = np.minimum(rate * out_multiplier[:, t, None, None], 1.0)

@@ -58,7 +58,9 @@ class RegionModel:
         Standard deviations for the simulation: ``births``/``deaths`` the region's own yearly level
         variation (Poisson noise removed), ``fertility_trend``/``mortality_trend`` the yearly innovations of
         the national levels (long series), ``net_migrants`` the yearly variation of the net-migration level
-        (persons, Poisson noise removed), ``migration_noise`` that Poisson noise, √(in + out) (persons).
+        (persons, Poisson noise removed), ``migration_noise`` that Poisson noise, √(in + out) (persons),
+        ``composition`` (array of 6) the yearly variation of each coarse age group's net migration beyond its
+        share of the total (persons, :func:`~tillsammans.population.migration.composition_sd`).
     totals : dict
         Observed totals ``{year: persons}`` up to ``as_of`` (Kolada, then SCB's latest totals).
     """
@@ -252,6 +254,10 @@ def prepare_region(
         net_series = [obs["in_migrants"][y] - obs["out_migrants"][y] for y in wyears]
         movers = [obs["in_migrants"][y] + obs["out_migrants"][y] for y in wyears]
         in_profile = migration.in_migrant_profile(inputs, code, window, a, as_of)
+        flows = migration.residual_flows(inputs, code, a, as_of)
+        group_years = [y for y in wyears if y in flows]
+        group_net = [migration.coarse_from_groups(flows[y][0] - flows[y][1]) for y in group_years]
+        group_movers = [migration.coarse_from_groups(flows[y][0] + flows[y][1]) for y in group_years]
     elif code in inputs.county_codes:
         # No gross flows at the jump-off (Kolada's county flows start in 2008): the county's residual net
         # migration by single age (SCB stocks, deaths and births), averaged over the window, is the model.
@@ -264,6 +270,8 @@ def prepare_region(
         in_level, in_sd, out_rate = 0.0, 0.0, 0.0
         net_series = list(net.sum(axis=(1, 2)))
         movers = []
+        group_net = [migration.coarse_sums(n) for n in net]
+        group_movers = []
         shape = np.abs(net_counts)
         in_profile = shape / shape.sum()
     else:
@@ -279,6 +287,7 @@ def prepare_region(
         "deaths": level_variation("deaths", expected_deaths, mortality_factor),
         "net_migrants": migration_level_sd(net_series, movers),
         "migration_noise": float(np.sqrt(np.mean(movers))) if movers else 0.0,
+        "composition": migration.composition_sd(group_net, group_movers, migration.coarse_sums(in_profile)),
         **national_level_variation(inputs, a, as_of),
     }
     if code == "00":

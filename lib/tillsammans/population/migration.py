@@ -185,6 +185,18 @@ def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
 
     Only years whose stocks (this and the previous year) and components are all observed, up to ``as_of``.
     """
+    return {y: ins for y, (ins, _) in residual_flows(inputs, code, a, as_of).items()}
+
+
+def residual_flows(inputs: PopulationInputs, code: str, a: Assumptions,
+                   as_of: int | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Residual in-migrants and modelled out-migrants by sex and group per year, ``{year: (ins, outs)}``."""
+    key = ("residual_flows", code, a.profile_years, a.profile_smoothing, as_of)
+    return inputs.memo(key, lambda: _residual_flows(inputs, code, a, as_of))
+
+
+def _residual_flows(inputs: PopulationInputs, code: str, a: Assumptions,
+                    as_of: int | None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     row = inputs.kolada_codes.get(code)
     if row is None:
         return {}
@@ -192,7 +204,7 @@ def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
     k = inputs.kolada_by_sex
     _, out_rel = schedules.migration_profiles(inputs, a, as_of)
     years = inputs.kolada_years
-    result: dict[int, np.ndarray] = {}
+    result: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for j in range(1, len(years)):
         y = int(years[j])
         if as_of is not None and y > as_of:
@@ -230,8 +242,55 @@ def in_migrants_by_group(inputs: PopulationInputs, code: str, a: Assumptions,
         ins = current - surv_g + out_g
         if not split:
             ins[..., 4] = np.nan
-        result[y] = ins
+            out_g[..., 4] = np.nan
+        result[y] = (ins, out_g)
     return result
+
+
+#: The coarse groups of the age-composition deviations (published in every year): 0–5, 6–15, 16–19, 20–64,
+#: 65–79, 80+ as index lists into :data:`GROUPS` (20–64 = 20–44 + 45–64).
+COARSE = ((0,), (1,), (2,), (3, 4), (5,), (6,))
+
+
+def coarse_from_groups(values: np.ndarray) -> np.ndarray:
+    """(…, 2, 7) with 45–64 possibly NaN → (6,) summed over sex."""
+    v = np.nan_to_num(values).sum(axis=-2)
+    return np.array([v[..., list(ix)].sum(axis=-1) for ix in COARSE])
+
+
+#: The coarse groups' ages (inclusive).
+COARSE_AGES = ((0, 5), (6, 15), (16, 19), (20, 64), (65, 79), (80, 100))
+
+
+def coarse_sums(by_age: np.ndarray) -> np.ndarray:
+    """Sums over sex and the ages of each coarse group: (2, 101) → (6,)."""
+    return np.array([by_age[..., lo:hi + 1].sum() for lo, hi in COARSE_AGES])
+
+
+def coarse_spread(profile: np.ndarray) -> np.ndarray:
+    """Within-group age/sex shapes (6, 2, 101) of ``profile`` for the coarse groups, each summing to 1."""
+    out = np.zeros((len(COARSE_AGES), 2, 101))
+    for k, (lo, hi) in enumerate(COARSE_AGES):
+        out[k, :, lo:hi + 1] = profile[:, lo:hi + 1]
+        out[k] /= max(out[k].sum(), 1e-12)
+    return out
+
+
+def composition_sd(net_by_group: list[np.ndarray], movers_by_group: list[np.ndarray],
+                   shares: np.ndarray) -> np.ndarray:
+    """Yearly standard deviation (persons) of each coarse group's net migration beyond its share of the total.
+
+    ``net_by_group`` and ``movers_by_group``: per year, (6,) net migrants and in + out migrants; ``shares``
+    (6,) the groups' shares of the in-migrant profile (how a shock to the total is spread). The deviation
+    of a group is its net migration minus its share of the year's total net migration; the Poisson part
+    (in + out of the group) is removed from its variance, as for the total.
+    """
+    if len(net_by_group) < 3:
+        return np.zeros(len(COARSE))
+    net = np.array(net_by_group)
+    dev = net - net.sum(axis=1, keepdims=True) * shares
+    variance = dev.var(axis=0, ddof=1) - (np.array(movers_by_group).mean(axis=0) if movers_by_group else 0.0)
+    return np.sqrt(np.maximum(variance, 0.0))
 
 
 def _group_shares(profile: np.ndarray, split: bool) -> np.ndarray:

@@ -84,7 +84,7 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
     start_pop = carried["population"][0, -1]
     sched = projection_schedules(model, inputs, start_pop, last + 1, end_year)
     dev = deviations or {}
-    S = max([1] + [v.shape[0] for v in dev.values()])
+    S = max([1] + [v.shape[0] for k, v in dev.items() if k != "in_groups"])
     # Preallocate the whole period and let the engine write the projected part in place (no copies).
     population = np.empty((S, len(years), 2, 101))
     population[:, : k + 1] = carried["population"]
@@ -94,5 +94,5 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
         comps[key][:, :k] = carried[key]
     views = {"population": population[:, k:], **{key: v[:, k:] for key, v in comps.items()}}
     engine.run(start_pop, sched, dev.get("mortality"), dev.get("fertility"), dev.get("in_shift"), dev.get("out"),
-               out=views)
+               out=views, in_groups=dev.get("in_groups"))
     return ProjectionRun(model, years, population, comps, model.observed_years, model.recent_years)

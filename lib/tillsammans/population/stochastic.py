@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tillsammans.population import migration
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.levels import RegionModel, prepare_region
 from tillsammans.population.projection import SEX_DTYPE
@@ -78,7 +79,17 @@ def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) ->
                   + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
     net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
-    return {"fertility": fert, "mortality": mort, "in_shift": net}
+    out = {"fertility": fert, "mortality": mort, "in_shift": net}
+    sd = np.asarray(v.get("composition", ()), dtype=float)
+    if sd.size and (sd > 0).any():
+        # Each coarse age group's own deviation, made zero-sum over the groups (the total's deviation is
+        # ``in_shift``): the composition of the migrants varies, not their number.
+        phi_c = model.assumptions.composition_persistence
+        groups = np.stack([ar1_paths(rng, n_sims, n_years, float(x), phi_c) for x in sd], axis=-1)
+        shares = migration.coarse_sums(model.in_profile)
+        groups -= groups.sum(axis=-1, keepdims=True) * shares
+        out["in_groups"] = (groups, migration.coarse_spread(model.in_profile))
+    return out
 
 
 def simulate_run(
