@@ -188,7 +188,19 @@ def run(
         }
     out["population"][:, 0] = pop
     roots = np.sqrt(sched.survival)
-    group_shapes = in_groups[1].reshape(len(in_groups[1]), -1) if in_groups is not None else None
+    # Migration shocks as one matrix product per year: columns = the total's shock (spread by in_shape) and
+    # each age group's deviation (spread by its shape); laid out year-major so each year's slice is contiguous.
+    shocks, shapes = [], []
+    if in_shift is not None:
+        shocks.append(np.broadcast_to(in_shift, (S, T))[..., None])
+        shapes.append(sched.in_shape.reshape(1, -1))
+    if in_groups is not None:
+        shocks.append(np.broadcast_to(in_groups[0], (S, T, in_groups[0].shape[-1])))
+        shapes.append(in_groups[1].reshape(len(in_groups[1]), -1))
+    if shocks:
+        shock_by_year = np.ascontiguousarray(np.moveaxis(np.concatenate(shocks, axis=-1), 1, 0))  # (T, S, G)
+        shock_shapes = np.concatenate(shapes, axis=0)  # (G, 2 · 101)
+        inc_buffer = np.empty((S, 2 * 101))
     half_log = 0.5 * np.log(sched.survival) if mortality_multiplier is not None else None
     for t in range(T):
         if mortality_multiplier is not None:
@@ -201,10 +213,10 @@ def run(
         if fertility_multiplier is not None:
             fert = fert * fertility_multiplier[:, t, None]
         inc = sched.in_counts[t]
-        if in_shift is not None:
-            inc = inc + in_shift[:, t, None, None] * sched.in_shape
-        if in_groups is not None:
-            inc = inc + (in_groups[0][:, t] @ group_shapes).reshape(-1, 2, 101)
+        if shocks:
+            np.matmul(shock_by_year[t], shock_shapes, out=inc_buffer)
+            inc_buffer += inc.reshape(-1)
+            inc = inc_buffer.reshape(S, 2, 101)
         rate = sched.out_rates[t]
         if out_multiplier is not None:
             rate = np.minimum(rate * out_multiplier[:, t, None, None], 1.0)
