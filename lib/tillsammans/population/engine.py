@@ -108,7 +108,8 @@ def step(
     start[:, :, -1] += pop[:, :, -1]
     start[:, :, 0] = 0.0
     out = start * out_rates
-    new = (start - out) * survival
+    stay = start - out
+    new = stay * survival
     sex_split = np.array([1 - boys_share, boys_share])
     if zero_net:
         # In-migrants = all out-migrants, including newborns leaving; births depend (slightly) on the female
@@ -122,12 +123,17 @@ def step(
     else:
         inc = in_counts
     arriving = inc * root
+    # Deaths: stayers who do not survive plus in-migrants who die after arriving (before births are known,
+    # age 0 of ``stay`` and ``new`` is zero, so it is added below).
+    kept_sum = new.sum(axis=-1)
+    deaths = stay.sum(axis=-1) - kept_sum + inc.sum(axis=-1) - arriving.sum(axis=-1)
     new += arriving
     births = (0.5 * ((pop[:, 0] + new[:, 0]) * fertility).sum(axis=-1))[:, None] * sex_split
     out[:, :, 0] = births * out_rates[..., 0]
-    start[:, :, 0] = births
-    new[:, :, 0] = (births - out[:, :, 0]) * survival[..., 0] + arriving[..., 0]
-    deaths = ((start - out) * (1 - survival)).sum(axis=-1) + (inc - arriving).sum(axis=-1)
+    stay0 = births - out[:, :, 0]
+    kept0 = stay0 * survival[..., 0]
+    new[:, :, 0] = kept0 + arriving[..., 0]
+    deaths = deaths + stay0 - kept0
     np.maximum(new, 0.0, out=new)
     S = pop.shape[0]
     return StepResult(new, births, np.broadcast_to(deaths, (S, 2)), np.broadcast_to(inc.sum(axis=-1), (S, 2)),
