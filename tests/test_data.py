@@ -171,7 +171,7 @@ def test_mirror_copy_refuses_incomplete_mirror(tmp_path):
 
 def test_recent_totals_cover_2020_2025_and_equal_kolada(processed_dir):
     recent = data.load_table("population_municipality_total_recent", processed_dir)
-    assert recent.groupby("year")["region_code"].nunique().to_dict() == {y: 290 for y in range(2020, 2026)}
+    assert recent.groupby("year")["region_code"].nunique().to_dict() == dict.fromkeys(range(2020, 2026), 290)
     enkoping = recent[recent.region_code == "0381"].set_index("year")["population"]
     assert enkoping[2025] == 48_804 and enkoping[2022] == 47_848  # SCB, folkmängd 31 december
     kolada = data.kolada(["n01951"], processed_dir=processed_dir).set_index(["region_code", "year"])["value"]

@@ -113,7 +113,7 @@ def check_table(frame: pd.DataFrame, table: Table, label: str, known_codes: Iter
         sizes = frame.groupby(list(table.grid_by), observed=True).size()
         short = sizes[sizes != expected]
         if not short.empty:
-            where = dict(zip(table.grid_by, np.atleast_1d(short.index[0])))
+            where = dict(zip(table.grid_by, np.atleast_1d(short.index[0]), strict=False))
             violations.append((
                 label,
                 (f"incomplete {'/'.join(table.grid)} grid: {len(short)} group(s) of {list(table.grid_by)} "

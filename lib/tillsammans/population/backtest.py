@@ -97,7 +97,7 @@ def _project_case(inputs: PopulationInputs, code: str, jump_off: int, end_year: 
 
 
 def _naive(pop0: np.ndarray, growth: float, horizons: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    constant = np.broadcast_to(pop0, (len(horizons),) + pop0.shape)
+    constant = np.broadcast_to(pop0, (len(horizons), *pop0.shape))
     growing = pop0[None] * (growth ** horizons)[:, None, None]
     return {"naive_constant": group_sums_with_total(constant, BROAD_AGE_GROUPS),
             "naive_growth": group_sums_with_total(growing, BROAD_AGE_GROUPS)}

@@ -43,8 +43,8 @@ def carry_through(model: RegionModel, inputs: PopulationInputs) -> dict[str, np.
         return result
     survival, fert = base_rates(model, inputs, years)
     obs = model.observed
-    for t, y in enumerate(years):
-        y = int(y)
+    for t, year in enumerate(years):
+        y = int(year)
         out_base = out_rates(model, pop[0])
         inc = obs["in_migrants"][y] * model.in_profile
         start = rates.cohort_start(pop, np.zeros((1, 2)))

@@ -138,7 +138,7 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
         for rec in published[published.region_code == code].itertuples():
             ahead, ages = KOLADA_PROJECTIONS[rec.kpi]
             target = int(rec.year) + ahead
-            lo, hi = ages if ages else (0, 100)
+            lo, hi = ages or (0, 100)
             inside = run.years[0] <= target <= run.years[-1]
             ours = float(by_age[target - run.years[0], lo:hi + 1].sum()) if inside else np.nan
             forecast = float(pure[target - run.years[0], lo:hi + 1].sum()) if inside else np.nan

@@ -67,7 +67,7 @@ SOURCES = {
 def _grid(frame: pd.DataFrame, keys: list[str], value: str, levels: list[list]) -> np.ndarray:
     """A complete numpy grid of ``value`` over the product of ``levels`` (missing cells → NaN)."""
     out = np.full([len(level) for level in levels], np.nan)
-    positions = [pd.Index(level).get_indexer(frame[key].to_numpy()) for key, level in zip(keys, levels)]
+    positions = [pd.Index(level).get_indexer(frame[key].to_numpy()) for key, level in zip(keys, levels, strict=False)]
     inside = np.logical_and.reduce([p >= 0 for p in positions])
     out[tuple(p[inside] for p in positions)] = frame[value].to_numpy(dtype=float)[inside]
     return out
@@ -266,7 +266,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
     bm = births[births.mother_age != "no information"].copy()
     bm["age"] = bm["mother_age"].replace({"<15": "15", "49+": "49"}).astype(int)
     bm = bm.groupby(["region_code", "year", "age"], as_index=False)["births"].sum()
-    county_births_mother = np.nan_to_num(_grid(bm, ["region_code", "year", "age"], "births", keys[:2] + [list(AGES)]))
+    county_births_mother = np.nan_to_num(_grid(bm, ["region_code", "year", "age"], "births", [*keys[:2], list(AGES)]))
 
     single_age: dict[str, dict[int, np.ndarray]] = {}
     mp = load_table("population_municipality_age_sex", processed_dir)
@@ -302,7 +302,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
                         filters=[("kpi", "in", list(SCB_MODEL_CHANGE_KPIS.values())), ("gender", "==", "T")])
     scb_model_change = {
         ahead: dict(zip(latest.loc[latest.kpi == kpi, "region_code"].astype(str),
-                        latest.loc[latest.kpi == kpi, "value"].astype(float)))
+                        latest.loc[latest.kpi == kpi, "value"].astype(float), strict=False))
         for ahead, kpi in SCB_MODEL_CHANGE_KPIS.items()
     }
 

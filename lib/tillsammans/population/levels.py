@@ -110,7 +110,7 @@ def _series(inputs: PopulationInputs, code: str, as_of: int | None) -> dict[str,
             continue
         values = inputs.kolada_values[kpi][row]
         ok = np.isfinite(values)
-        out[name] = {y: v for y, v in zip(inputs.kolada_years[ok].tolist(), values[ok].tolist())
+        out[name] = {y: v for y, v in zip(inputs.kolada_years[ok].tolist(), values[ok].tolist(), strict=False)
                      if as_of is None or y <= as_of}
     for y, v in inputs.recent_totals.get(code, {}).items():
         if as_of is None or y <= as_of:

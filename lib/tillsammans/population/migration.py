@@ -119,13 +119,13 @@ def spread_groups(groups: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """
     groups = np.asarray(groups, dtype=float)
     unsplit = ~np.isfinite(groups[..., 4])
-    out = np.empty(groups.shape[:-1] + (101,))
+    out = np.empty((*groups.shape[:-1], 101))
     for split in (False, True):
         idx = _GROUP_OF_AGE.copy()
         if split:
             idx[45:65] = 3
         weights = np.asarray(shape, dtype=float) + 1e-9
-        sums = np.zeros(weights.shape[:-1] + (7,))
+        sums = np.zeros((*weights.shape[:-1], 7))
         for g in range(7):
             sums[..., g] = weights[..., idx == g].sum(axis=-1)
         share = weights / np.take_along_axis(sums, np.broadcast_to(idx, weights.shape), axis=-1)

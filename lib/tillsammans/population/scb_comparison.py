@@ -86,8 +86,8 @@ def scb_comparison_summary(comparison: pd.DataFrame) -> pd.DataFrame:
         ``years_ahead, n, mean_difference_pp, mean_abs_difference_pp, correlation, same_direction`` (share).
     """
     rows = []
-    for ahead, part in comparison.groupby("years_ahead"):
-        part = part.dropna(subset=["ours_change_pct", "scb_model_change_pct"])
+    for ahead, group in comparison.groupby("years_ahead"):
+        part = group.dropna(subset=["ours_change_pct", "scb_model_change_pct"])
         rows.append({
             "years_ahead": int(ahead), "n": len(part),
             "mean_difference_pp": part["difference_pp"].mean(),

@@ -118,7 +118,7 @@ def simulate_model(model: RegionModel, inputs: PopulationInputs, end_year: int, 
     deviations = draw_deviations(model, n_sims, n_proj, seed) if n_proj > 0 else None
     run = run_projection(model, inputs, end_year, deviations)
     if run.population.shape[0] != n_sims:  # nothing left to simulate: every path is the observed one
-        run.population = np.broadcast_to(run.population, (n_sims,) + run.population.shape[1:])
+        run.population = np.broadcast_to(run.population, (n_sims, *run.population.shape[1:]))
     return run
 
 
