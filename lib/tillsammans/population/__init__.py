@@ -51,6 +51,7 @@ from tillsammans.population.stochastic import (
     MAX_SIMS,
     MIN_SIMS,
     population_quantiles,
+    quantile_name,
     simulate_population,
     simulate_run,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "project_population",
     "projected_indicators",
     "projection_components",
+    "quantile_name",
     "region_levels",
     "scb_comparison_summary",
     "scb_model_comparison",
