@@ -178,6 +178,43 @@ def national_level_variation(inputs: PopulationInputs, a: Assumptions, as_of: in
     return inputs.memo(("national_level_variation", as_of, a.fertility_anchor_years, a.calibrate_bridge), compute)
 
 
+def regional_level_variation(inputs: PopulationInputs, as_of: int | None) -> dict[str, float]:
+    """Yearly innovations of a region's fertility and mortality levels relative to Sweden's (county series).
+
+    For each of the 21 counties and each year 1968 to ``as_of`` (county data end in 2015): log(observed ÷
+    expected) births and deaths at Sweden's rates of the year (SCB BE0101E2, BE0101D9 ÷ the county's
+    population). The variance of the yearly change less its Poisson part (2 ÷ expected events) is the
+    innovation variance of the county's own level; the median over the counties is used for every region
+    below the national level. It enters the simulation as a random walk, beside Sweden's.
+    """
+    def compute() -> dict[str, float]:
+        last = int(inputs.county_years[-1]) if as_of is None else min(int(as_of), int(inputs.county_years[-1]))
+        years = [int(y) for y in inputs.county_years
+                 if y <= last and y in inputs.mx_years and y in inputs.asfr_years]
+        out = {}
+        for kind in ("fertility_regional", "mortality_regional"):
+            variances = []
+            for c in range(len(inputs.county_codes)):
+                dev, exp = [], []
+                for y in years:
+                    k = y - int(inputs.county_years[0])
+                    p = inputs.county_pop[c, k]
+                    if kind == "fertility_regional":
+                        e = float((inputs.national_asfr[int(y - inputs.asfr_years[0])] * p[0]).sum())
+                        o = float(inputs.county_births[c, k].sum())
+                    else:
+                        e = float((inputs.national_mx[int(y - inputs.mx_years[0])] * p).sum())
+                        o = float(inputs.county_deaths[c, k].sum())
+                    dev.append(np.log(o / e))
+                    exp.append(e)
+                d = np.diff(dev)
+                poisson = float(np.mean([1 / a + 1 / b for a, b in zip(exp[:-1], exp[1:], strict=True)]))
+                variances.append(max(float(np.var(d, ddof=1)) - poisson, 0.0))
+            out[kind] = float(np.sqrt(np.median(variances)))
+        return out
+    return inputs.memo(("regional_level_variation", as_of), compute)
+
+
 def prepare_region(
     region: str,
     jump_off: int | None = None,
@@ -289,9 +326,11 @@ def prepare_region(
         "migration_noise": float(np.sqrt(np.mean(movers))) if movers else 0.0,
         "composition": migration.composition_sd(group_net, group_movers, migration.coarse_sums(in_profile)),
         **national_level_variation(inputs, a, as_of),
+        **regional_level_variation(inputs, as_of),
     }
     if code == "00":
         variation["births"] = variation["deaths"] = 0.0  # Sweden's level variation is the national trend's
+        variation["fertility_regional"] = variation["mortality_regional"] = 0.0
     recent_years: list[int] = []
     if a.observed_components and a.align_recent_totals and mode == "gross":
         y = jump_off + len(observed_years) + 1

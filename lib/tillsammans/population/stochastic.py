@@ -5,9 +5,11 @@ persons to the in-migrants (net migration shocks, spread by the in-migrants' age
 
 * fertility and mortality: ``X_t = N_t + L_t`` — a national random walk ``N`` whose yearly innovations are
   the observed yearly changes of Sweden's log TFR and log age-standardised death rate over the long series
-  (1968 to the information year; :func:`~tillsammans.population.levels.national_level_variation`), plus
-  the region's own AR(1) level deviation ``L`` (yearly variation of observed ÷ expected births or deaths
-  over the migration window, Poisson noise removed);
+  (1968 to the information year; :func:`~tillsammans.population.levels.national_level_variation`), a
+  regional random walk from the counties' long series of their level relative to Sweden's
+  (:func:`~tillsammans.population.levels.regional_level_variation`), and the region's own AR(1) level
+  deviation ``L`` (yearly variation of observed ÷ expected births or deaths over the migration window,
+  Poisson noise removed);
 * migration: ``M_t = L_t + η_t`` with the level ``L_t = φ L_{t−1} + σ ε_t`` — σ the standard deviation of the
   region's yearly net migration over the window less its Poisson part, φ the assumption ``persistence``
   (chosen on the county backtests, checked on the municipal ones, ``docs/population.md``) — and the
@@ -74,9 +76,11 @@ def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) ->
     phi = model.assumptions.persistence
     v = model.variation
     fert = np.exp(ar1_paths(rng, n_sims, n_years, v["births"], phi)
-                  + random_walk(rng, n_sims, n_years, v.get("fertility_trend", 0.0)))
+                  + random_walk(rng, n_sims, n_years, v.get("fertility_trend", 0.0))
+                  + random_walk(rng, n_sims, n_years, v.get("fertility_regional", 0.0)))
     mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi)
-                  + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0)))
+                  + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0))
+                  + random_walk(rng, n_sims, n_years, v.get("mortality_regional", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
     net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
     out = {"fertility": fert, "mortality": mort, "in_shift": net}
