@@ -1,9 +1,10 @@
 """Benchmarks of tillsammans.population (printed figures, not timed tests).
 
-Goals (issue 3, on a 2-core machine): one municipality deterministic 2019→2050 ≤ 10 ms; 1 000 stochastic
-paths ≤ 1 s; all 290 municipalities × 1 000 paths ≤ 60 s.
+Goals (issue 10, on a 2-core machine): one municipality deterministic to 2050 ≤ 10 ms; 1 000 stochastic
+paths ≤ 0.5 s; all 290 municipalities × 1 000 paths ≤ 30 s; the full municipal backtest ≤ 2 min.
 
-Run: ``.venv/bin/python bench/bench_population.py [--quick]``.
+Run: ``.venv/bin/python bench/bench_population.py [--quick] [--repeat 3]``. Every figure is the median of
+``--repeat`` runs (default 3) with the spread (min–max) beside it; the machine is shared, so say what else ran.
 """
 
 from __future__ import annotations
@@ -11,67 +12,66 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from tillsammans import population as pop
+from tillsammans.population.run import run_projection
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time over ``repeat`` runs (the machine is shared: the minimum is printed too)."""
-    times, result = [], None
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Median, minimum and maximum wall time (seconds) over ``repeat`` runs."""
+    times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        result = fn()
+        fn()
         times.append(time.perf_counter() - t0)
-    timed.minimum = min(times)
-    return statistics.median(times), result
+    return statistics.median(times), min(times), max(times)
+
+
+def show(label: str, figures: tuple[float, float, float], unit: str = "s", goal: str = "") -> None:
+    scale = 1000 if unit == "ms" else 1
+    med, lo, hi = (scale * x for x in figures)
+    print(f"{label:58s}{med:9.2f} {unit}  (min {lo:.2f}, max {hi:.2f}){'   goal ' + goal if goal else ''}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="30 municipalities instead of 290 in the last figure")
+    parser.add_argument("--quick", action="store_true", help="30 municipalities instead of 290 in the big figures")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median and spread)")
     args = parser.parse_args()
+    r = args.repeat
 
-    t0 = time.perf_counter()
-    inputs = pop.load_inputs(cache=False)
-    print(f"load_inputs (read processed tables once):            {1000 * (time.perf_counter() - t0):8.0f} ms")
+    show("load_inputs (read processed tables once)", timed(lambda: pop.load_inputs(cache=False), 1))
+    inputs = pop.load_inputs()
+    pop.project_population("0381", 2050, inputs=inputs)  # warm the memoised national schedules and profiles
 
-    pop.project_population("0381", 2050, inputs=inputs)  # warm the memoised national schedules
-    t, _ = timed(lambda: pop.project_population("0381", 2050, inputs=inputs), 50)
-    print(f"deterministic 0381 2019→2050, tidy DataFrame:         {1000 * t:8.1f} ms   (goal ≤ 10 ms; "
-          f"min {1000 * timed.minimum:.1f} ms)")
+    show("deterministic 0381 to 2050, tidy DataFrame",
+         timed(lambda: pop.project_population("0381", 2050, inputs=inputs), 20 * r), "ms", "≤ 10 ms")
     model = pop.prepare_region("0381", end_year=2050, inputs=inputs)
-    from tillsammans.population.projection import run_projection
-
-    t, _ = timed(lambda: run_projection(model, inputs, 2050), 30)
-    print(f"  of which the projection arrays (no estimation):     {1000 * t:8.1f} ms")
-
-    t, sims = timed(lambda: pop.simulate_population("0381", 2050, n_sims=1000, seed=1, inputs=inputs), 3)
-    print(f"1 000 paths 0381 2019→2050, tidy DataFrame ({len(sims):,} rows): {t:6.2f} s    (goal ≤ 1 s)")
-    t, _ = timed(lambda: pop.simulate_run("0381", 2050, n_sims=1000, seed=1, inputs=inputs), 3)
-    print(f"1 000 paths 0381 2019→2050, arrays:                   {t:8.2f} s")
-    t, _ = timed(lambda: pop.population_quantiles(sims, by=("year",)), 3)
-    print(f"population_quantiles by year on those paths:          {t:8.2f} s")
+    show("  of which the projection arrays (no estimation)",
+         timed(lambda: run_projection(model, inputs, 2050), 20 * r), "ms")
+    show("1 000 paths 0381 to 2050, arrays",
+         timed(lambda: pop.simulate_run("0381", 2050, n_sims=1000, seed=1, inputs=inputs), r), "s", "≤ 0.5 s")
+    show("1 000 paths 0381 to 2050, tidy DataFrame",
+         timed(lambda: pop.simulate_population("0381", 2050, n_sims=1000, seed=1, inputs=inputs), r))
 
     codes = inputs.registry.municipalities()
-    t0 = time.perf_counter()
-    for code in codes:
-        pop.project_population(code, 2050, inputs=inputs)
-    print(f"290 municipalities deterministic 2019→2050, tidy:     {time.perf_counter() - t0:8.2f} s")
     if args.quick:
         codes = codes[:30]
-    t0 = time.perf_counter()
-    spread = []
-    for code in codes:
-        run = pop.simulate_run(code, 2050, n_sims=1000, seed=1, inputs=inputs)
-        totals = run.population[:, -1].sum(axis=(1, 2))
-        lo, hi = np.quantile(totals, [0.1, 0.9])
-        spread.append((hi - lo) / np.median(totals))
-    elapsed = time.perf_counter() - t0
-    label = f"{len(codes)} municipalities × 1 000 paths 2019→2050 (arrays):"
-    print(f"{label:54s}{elapsed:6.1f} s    (goal ≤ 60 s for 290)")
-    print(f"  median width of the 80 % interval in 2050: {100 * float(np.median(spread)):.1f} % of the median")
+    n = len(codes)
+    show(f"{n} municipalities deterministic to 2050, tidy",
+         timed(lambda: [pop.project_population(c, 2050, inputs=inputs) for c in codes], r))
+
+    def paths() -> None:
+        for code in codes:
+            run = pop.simulate_run(code, 2050, n_sims=1000, seed=1, inputs=inputs)
+            np.quantile(run.population[:, -1].sum(axis=(1, 2)), [0.1, 0.9])
+
+    show(f"{n} municipalities × 1 000 paths to 2050 (arrays)", timed(paths, r), "s", "≤ 30 s for 290")
+    show(f"municipal backtest, {n} municipalities × 5 jump-offs × 200 paths",
+         timed(lambda: pop.backtest_municipalities(inputs, codes, cache=False), r), "s", "≤ 120 s for 290")
 
 
 if __name__ == "__main__":

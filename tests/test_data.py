@@ -164,3 +164,72 @@ def test_mirror_copy_refuses_incomplete_mirror(tmp_path):
     (tmp_path / "regions.csv").write_text("region_code,name,level,county_code\n")
     with pytest.raises(FileNotFoundError, match="lacks"):
         data.copy_mirror(tmp_path, tmp_path / "raw")
+
+
+# -- the latest totals (SCB 2020–2025, Kolada 2024–2025) and SCB's cell-key noise -------------------
+
+
+def test_recent_totals_cover_2020_2025_and_equal_kolada(processed_dir):
+    recent = data.load_table("population_municipality_total_recent", processed_dir)
+    assert recent.groupby("year")["region_code"].nunique().to_dict() == dict.fromkeys(range(2020, 2026), 290)
+    enkoping = recent[recent.region_code == "0381"].set_index("year")["population"]
+    assert enkoping[2025] == 48_804 and enkoping[2022] == 47_848  # SCB, folkmängd 31 december
+    kolada = data.kolada(["n01951"], processed_dir=processed_dir).set_index(["region_code", "year"])["value"]
+    both = recent.set_index(["region_code", "year"])["population"].loc[lambda s: s.index.get_level_values(1) <= 2022]
+    assert (kolada.reindex(both.index) == both).all()
+
+
+def test_recent_kolada_has_the_scb_model_change_for_all_290(processed_dir):
+    values = data.load_table("kolada_values_recent", processed_dir)
+    per_kpi = values.groupby(["kpi", "year"])["region_code"].nunique()
+    assert per_kpi[("n02915", 2024)] == 290 and per_kpi[("n02838", 2024)] == 290
+    assert per_kpi[("n01951", 2025)] == 290
+
+
+def _regions_frame():
+    return pd.DataFrame({"region_code": ["03", "0305", "0319"], "county_code": ["03", "03", "03"]})
+
+
+def _kolada_rows(rows):
+    return pd.DataFrame([{"kpi": "n01951", "gender": "T", "region_code": c, "year": y, "value": v}
+                         for c, y, v in rows])
+
+
+def test_cell_key_noise_of_a_few_persons_is_accepted_in_2025():
+    from tillsammans.data.validate import check_recent_totals
+
+    recent = pd.DataFrame({"region_code": ["0305", "0319"], "year": [2025, 2025], "population": [28_000, 9_700]})
+    # The county total differs from the sum of its municipalities by 4 persons: cell-key noise, not an error.
+    county = _kolada_rows([("03", 2025, 37_704)])
+    check_recent_totals(recent, county, _kolada_rows([]), _regions_frame())
+
+
+def test_large_part_whole_mismatch_is_still_an_error_in_2025_and_any_mismatch_before():
+    from tillsammans.data.validate import check_recent_totals, part_whole_tolerance
+
+    recent = pd.DataFrame({"region_code": ["0305", "0319"], "year": [2025, 2025], "population": [28_000, 9_700]})
+    with pytest.raises(DataValidationError, match="county total"):
+        check_recent_totals(recent, _kolada_rows([("03", 2025, 38_700)]), _kolada_rows([]), _regions_frame())
+    # Before the cell-key years the parts must add up exactly: one person off is an error.
+    before = recent.assign(year=2022)
+    with pytest.raises(DataValidationError, match="county total"):
+        check_recent_totals(before, _kolada_rows([("03", 2022, 37_701)]), _kolada_rows([]), _regions_frame())
+    assert part_whole_tolerance(2024, 290) == 0
+    assert 40 < part_whole_tolerance(2025, 290) < 60
+
+
+def test_recent_total_that_disagrees_with_kolada_is_an_error():
+    from tillsammans.data.validate import check_recent_totals
+
+    recent = pd.DataFrame({"region_code": ["0305"], "year": [2025], "population": [28_000]})
+    with pytest.raises(DataValidationError, match="disagrees with Kolada"):
+        check_recent_totals(recent, _kolada_rows([]), _kolada_rows([("0305", 2025, 28_001)]), _regions_frame())
+
+
+def test_latest_observed_year_is_read_from_the_manifest(processed_dir):
+    """One definition of the year the reports state: the last year of SCB's municipal totals (2025)."""
+    from tillsammans import plots, population
+
+    assert data.latest_observed_year(processed_dir=processed_dir) == 2025
+    assert population.latest_observed_year(processed_dir) == 2025
+    assert "senast observerade folkmängd 2025" in plots.data_vintage(data.read_manifest(processed_dir))

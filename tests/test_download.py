@@ -554,7 +554,8 @@ def test_national_table_without_region_sums_the_open_age_top():
 
 
 def test_every_catalogue_table_has_a_download_route():
-    routes = {*pxweb_source.SCB_TABLES, "regions", "kolada_kpis", "kolada_values", *download.GEO_TABLES}
+    routes = {*pxweb_source.SCB_TABLES, "regions", "kolada_kpis", "kolada_values", "kolada_values_recent",
+              *download.GEO_TABLES}
     assert routes == set(TABLES)
     for name, spec in pxweb_source.SCB_TABLES.items():
         assert spec.name == name

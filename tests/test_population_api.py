@@ -65,7 +65,9 @@ def test_components_table(inputs):
     assert set(comp.columns) == {"year", "component", "value", "kind"}
     assert set(comp.component) == {"births", "deaths", "in_migrants", "out_migrants", "net_migration"}
     projected = comp[comp.kind == "projected"]
-    assert projected.year.min() == 2023 and projected.year.max() == 2030
+    assert projected.year.min() == 2026 and projected.year.max() == 2030
+    # 2023–2025: modelled components with the migration adjusted to SCB's totals.
+    assert set(comp[comp.kind == "estimated"].year) == {2023, 2024, 2025}
     assert (projected.query("component != 'net_migration'").value >= 0).all()
 
 
@@ -130,8 +132,19 @@ def test_end_year_before_jump_off(inputs):
 
 
 def test_jump_off_without_data(inputs):
-    with pytest.raises(ValueError, match=r"jump_off=2018.*allowed: 2019"):
-        pop.project_population("0381", jump_off=2018, inputs=inputs)
+    with pytest.raises(ValueError, match=r"jump_off=1990.*allowed: 1995–2022"):
+        pop.project_population("0381", jump_off=1990, inputs=inputs)
+    with pytest.raises(ValueError, match=r"jump_off=2015 is after as_of=2010"):
+        pop.project_population("0381", jump_off=2015, as_of=2010, inputs=inputs)
+
+
+def test_synthesised_jump_off_keeps_kolada_groups(inputs):
+    """A 2010 jump-off is Kolada's age groups by sex spread with the county's single-age shape."""
+    frame = pop.project_population("0381", 2012, jump_off=2010, as_of=2010, inputs=inputs)
+    y10 = frame[frame.year == 2010].groupby("age").population.sum()
+    assert y10.sum() == pytest.approx(inputs.kolada_value("n01951", "0381", 2010), abs=1)
+    assert y10.loc[0:5].sum() == pytest.approx(inputs.kolada_value("n01952", "0381", 2010), abs=0.5)
+    assert y10.loc[80:].sum() == pytest.approx(inputs.kolada_value("n01957", "0381", 2010), abs=0.5)
 
 
 def test_unknown_scenario_lists_allowed(inputs):
@@ -165,23 +178,47 @@ def test_network_municipalities_all_project(inputs):
         assert frame.population.notna().all() and (frame.population >= 0).all()
 
 
-def test_calibrated_age_profile_reproduces_observed_age_groups(inputs):
-    """With ``calibrate_age_profile`` (default) the carried-through 2022 population matches Kolada's age groups
-    (0–5 … 80+) within 2 % for each of the seven; without it the county profile misses them by more."""
-    from tillsammans.population.inputs import KOLADA_AGE_GROUPS
+def test_carried_population_meets_kolada_age_groups_and_scb_totals(inputs):
+    """The 2022 stock equals Kolada's age groups by sex (one-off alignment), 2023–2025 equal SCB's totals."""
+    from tillsammans.population.agegroups import MIGRATION_AGE_GROUPS
 
-    worst = {}
-    for calibrate in (True, False):
-        errors = []
-        for code in NETWORK:
-            frame = pop.project_population(code, 2023, inputs=inputs, calibrate_age_profile=calibrate)
-            y22 = frame[frame.year == 2022].groupby("age").population.sum()
-            for kpi, (lo, hi) in KOLADA_AGE_GROUPS.items():
-                observed = inputs.kolada_value(kpi, code, 2022)
-                errors.append(abs(y22.loc[lo:hi].sum() / observed - 1))
-        worst[calibrate] = max(errors)
-    assert worst[True] < 0.02
-    assert worst[False] > worst[True]
+    for code in NETWORK:
+        frame = pop.project_population(code, 2030, inputs=inputs)
+        y22 = frame[frame.year == 2022].groupby(["sex", "age"], observed=True).population.sum()
+        for sex, gender_index in (("female", 0), ("male", 1)):
+            for name, (lo, hi) in MIGRATION_AGE_GROUPS.items():
+                from tillsammans.population.migration import observed_groups
+                observed = observed_groups(inputs)[inputs.kolada_codes[code], 2022 - inputs.kolada_years[0]]
+                i = list(MIGRATION_AGE_GROUPS).index(name)
+                assert y22.loc[sex].loc[lo:hi].sum() == pytest.approx(observed[gender_index, i], abs=0.5)
+        totals = frame.groupby("year").population.sum()
+        for year in (2023, 2024, 2025):
+            assert totals[year] == pytest.approx(inputs.recent_totals[code][year], abs=0.5)
+
+
+def test_no_correction_is_carried_into_the_projection(inputs):
+    """After the last observation every year's in-migrants are the level × the profile: no additive term."""
+    from tillsammans.population.run import projection_schedules, run_projection
+
+    model = pop.prepare_region("0319", None, 2040, inputs=inputs)
+    run = run_projection(model, inputs, 2040)
+    start = run.population[0, model.last_observed - model.jump_off]
+    sched = projection_schedules(model, inputs, start, model.last_observed + 1, 2040)
+    np.testing.assert_allclose(sched.in_counts, np.broadcast_to(model.in_level * model.in_profile,
+                                                                 sched.in_counts.shape))
+    assert model.in_profile.sum() == pytest.approx(1.0)
+
+
+def test_municipal_profile_moves_towards_the_observed_age_groups(inputs):
+    """Älvkarleby's in-migrants, estimated from its own flows, are older than the national schedule's
+    (the issue: the pooled profile put about half of them at 20–29)."""
+    from tillsammans.population import schedules
+
+    model = pop.prepare_region("0319", None, 2040, inputs=inputs)
+    national, _ = schedules.migration_profiles(inputs, model.assumptions)
+    own = model.in_profile.sum(axis=0)
+    assert own[20:30].sum() < national.sum(axis=0)[20:30].sum()
+    assert own[45:80].sum() > national.sum(axis=0)[45:80].sum()
 
 
 def test_summaries(inputs):

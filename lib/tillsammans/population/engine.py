@@ -108,7 +108,8 @@ def step(
     start[:, :, -1] += pop[:, :, -1]
     start[:, :, 0] = 0.0
     out = start * out_rates
-    new = (start - out) * survival
+    stay = start - out
+    new = stay * survival
     sex_split = np.array([1 - boys_share, boys_share])
     if zero_net:
         # In-migrants = all out-migrants, including newborns leaving; births depend (slightly) on the female
@@ -122,12 +123,17 @@ def step(
     else:
         inc = in_counts
     arriving = inc * root
+    # Deaths: stayers who do not survive plus in-migrants who die after arriving (before births are known,
+    # age 0 of ``stay`` and ``new`` is zero, so it is added below).
+    kept_sum = new.sum(axis=-1)
+    deaths = stay.sum(axis=-1) - kept_sum + inc.sum(axis=-1) - arriving.sum(axis=-1)
     new += arriving
     births = (0.5 * ((pop[:, 0] + new[:, 0]) * fertility).sum(axis=-1))[:, None] * sex_split
     out[:, :, 0] = births * out_rates[..., 0]
-    start[:, :, 0] = births
-    new[:, :, 0] = (births - out[:, :, 0]) * survival[..., 0] + arriving[..., 0]
-    deaths = ((start - out) * (1 - survival)).sum(axis=-1) + (inc - arriving).sum(axis=-1)
+    stay0 = births - out[:, :, 0]
+    kept0 = stay0 * survival[..., 0]
+    new[:, :, 0] = kept0 + arriving[..., 0]
+    deaths = deaths + stay0 - kept0
     np.maximum(new, 0.0, out=new)
     S = pop.shape[0]
     return StepResult(new, births, np.broadcast_to(deaths, (S, 2)), np.broadcast_to(inc.sum(axis=-1), (S, 2)),
@@ -142,6 +148,7 @@ def run(
     in_shift: np.ndarray | None = None,
     out_multiplier: np.ndarray | None = None,
     out: dict[str, np.ndarray] | None = None,
+    in_groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Project ``pop0`` through all steps of ``sched``, optionally with per-simulation level deviations.
 
@@ -155,6 +162,9 @@ def run(
         Persons added to the in-migrants each year, spread by ``sched.in_shape`` (may be negative).
     out : dict of arrays, optional
         Preallocated results to fill (same keys and shapes as returned), e.g. views into a longer array.
+    in_groups : (deviations (S, T, G), shapes (G, 2, 101)), optional
+        Persons added to the in-migrants of each of G age groups each year, spread by the group's shape
+        (each sums to 1): deviations of the migrants' age composition.
 
     Returns
     -------
@@ -184,6 +194,19 @@ def run(
         }
     out["population"][:, 0] = pop
     roots = np.sqrt(sched.survival)
+    # Migration shocks as one matrix product per year: columns = the total's shock (spread by in_shape) and
+    # each age group's deviation (spread by its shape); laid out year-major so each year's slice is contiguous.
+    shocks, shapes = [], []
+    if in_shift is not None:
+        shocks.append(np.broadcast_to(in_shift, (S, T))[..., None])
+        shapes.append(sched.in_shape.reshape(1, -1))
+    if in_groups is not None:
+        shocks.append(np.broadcast_to(in_groups[0], (S, T, in_groups[0].shape[-1])))
+        shapes.append(in_groups[1].reshape(len(in_groups[1]), -1))
+    if shocks:
+        shock_by_year = np.ascontiguousarray(np.moveaxis(np.concatenate(shocks, axis=-1), 1, 0))  # (T, S, G)
+        shock_shapes = np.concatenate(shapes, axis=0)  # (G, 2 · 101)
+        inc_buffer = np.empty((S, 2 * 101))
     half_log = 0.5 * np.log(sched.survival) if mortality_multiplier is not None else None
     for t in range(T):
         if mortality_multiplier is not None:
@@ -196,8 +219,10 @@ def run(
         if fertility_multiplier is not None:
             fert = fert * fertility_multiplier[:, t, None]
         inc = sched.in_counts[t]
-        if in_shift is not None:
-            inc = inc + in_shift[:, t, None, None] * sched.in_shape
+        if shocks:
+            np.matmul(shock_by_year[t], shock_shapes, out=inc_buffer)
+            inc_buffer += inc.reshape(-1)
+            inc = inc_buffer.reshape(S, 2, 101)
         rate = sched.out_rates[t]
         if out_multiplier is not None:
             rate = np.minimum(rate * out_multiplier[:, t, None, None], 1.0)

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Age groups of the municipal services (inclusive bounds): förskola 1–5, grundskola 6–15,
-#: gymnasium 16–18, working age 19–64, äldre 65–79, 80–89, 90+.
-SERVICE_AGE_GROUPS: dict[str, tuple[int, int]] = {
-    "1–5": (1, 5), "6–15": (6, 15), "16–18": (16, 18), "19–64": (19, 64), "65–79": (65, 79),
-    "80–89": (80, 89), "90+": (90, 100),
-}
+from tillsammans.population.agegroups import BROAD_AGE_GROUPS, SERVICE_AGE_GROUPS
 
-#: Broad age groups of the demographic indicators.
-BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {"0–19": (0, 19), "20–64": (20, 64), "65–79": (65, 79), "80+": (80, 100)}
+__all__ = ["BROAD_AGE_GROUPS", "SERVICE_AGE_GROUPS", "age_groups", "dependency_ratio", "dependency_ratio_of",
+           "working_age_share"]
 
 _VALUE = "population"
 
@@ -84,8 +79,17 @@ def dependency_ratio(frame: pd.DataFrame, young: tuple[int, int] = (0, 19), work
     o = _sum_ages(frame, keys, old_from, 100)
     w = _sum_ages(frame, keys, *working)
     out = pd.DataFrame({"young": y, "old": o, "working_age": w})
-    out["dependency_ratio"] = (out["young"] + out["old"]) / out["working_age"]
+    out["dependency_ratio"] = dependency_ratio_of(out["young"], out["old"], out["working_age"])
     return out.reset_index()
+
+
+def dependency_ratio_of(young, old, working_age):
+    """The demographic dependency ratio from counts: (young + old) ÷ working age (the study's one definition).
+
+    Works on numbers, arrays and Series alike; :func:`dependency_ratio` applies it to a single-age frame and
+    :func:`tillsammans.population.observed.group_indicators` to Kolada's age groups.
+    """
+    return (young + old) / working_age
 
 
 def working_age_share(frame: pd.DataFrame, lower: int = 20, upper: int = 64) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from tillsammans import paths
 from tillsammans.data import load_table
 from tillsammans.municipalities import Registry
 from tillsammans.population import rates
+from tillsammans.population.agegroups import KOLADA_AGE_GROUPS
 from tillsammans.population.rates import AGES, SEXES
 
 #: Kolada KPIs the model reads: totals, components and the age groups used in checks.
@@ -42,17 +43,13 @@ KOLADA_KPIS: dict[str, str] = {
     "n01957": "80+",
 }
 
-#: Kolada age-group KPIs by age range (inclusive), for checks against observed age groups.
-KOLADA_AGE_GROUPS: dict[str, tuple[int, int]] = {
-    "n01952": (0, 5), "n01953": (6, 15), "n01954": (16, 19), "n01955": (20, 64), "n01956": (65, 79),
-    "n01957": (80, 100),
-}
+#: The SCB-model projection's expected change in inhabitants from 31 December 2024, percent (Kolada, all 290):
+#: years ahead → KPI.
+SCB_MODEL_CHANGE_KPIS: dict[int, str] = {5: "n02915", 10: "n02838"}
 
-#: Age groups for calibrating the in-migrant age profile (20–64 split at 45 where Kolada has it).
-CALIBRATION_AGE_GROUPS: dict[str, tuple[int, int]] = {
-    "n01952": (0, 5), "n01953": (6, 15), "n01954": (16, 19), "n02832": (20, 44), "n02833": (45, 64),
-    "n01956": (65, 79), "n01957": (80, 100),
-}
+#: Kolada KPIs read by sex (``K`` women, ``M`` men) as well: the age-group stocks and the components, for
+#: the municipal migration age profiles (:mod:`tillsammans.population.migration`).
+KOLADA_SEX_KPIS: tuple[str, ...] = ("n01804", "n01805", "n01801", "n01802", *KOLADA_AGE_GROUPS)
 
 SOURCES = {
     "population": "SCB, BE0101N1 (folkmängd efter ålder och kön)",
@@ -60,13 +57,17 @@ SOURCES = {
                  "dödsrisker 2024–2050)",
     "fertility": "SCB, BE0101E2 (födda efter moderns ålder) och BE0401 (antagen fruktsamhet 2024–2050)",
     "components": "Kolada (RKA): n01804 födda, n01805 döda, n01801 inflyttade, n01802 utflyttade, n01951 invånare",
+    "age_groups": "Kolada (RKA): invånare efter ålder och kön, n01952–n01957, n02832, n02833 (SCB)",
+    "recent_totals": "SCB, folkmängd 31 december per kommun 2020–2025 (BE0101N1; 2025 med SCB:s slumpbrus)",
+    "scb_model": "Kolada (RKA): SCB-modellens förväntade förändring av antalet invånare från 2024, "
+                 "n02915 (5 år) och n02838 (10 år)",
 }
 
 
 def _grid(frame: pd.DataFrame, keys: list[str], value: str, levels: list[list]) -> np.ndarray:
     """A complete numpy grid of ``value`` over the product of ``levels`` (missing cells → NaN)."""
     out = np.full([len(level) for level in levels], np.nan)
-    positions = [pd.Index(level).get_indexer(frame[key].to_numpy()) for key, level in zip(keys, levels)]
+    positions = [pd.Index(level).get_indexer(frame[key].to_numpy()) for key, level in zip(keys, levels, strict=False)]
     inside = np.logical_and.reduce([p >= 0 for p in positions])
     out[tuple(p[inside] for p in positions)] = frame[value].to_numpy(dtype=float)[inside]
     return out
@@ -106,7 +107,28 @@ class PopulationInputs:
     county_start: np.ndarray  # (counties, years − 1, 2, 101) cohorts at risk
     county_in: np.ndarray  # (counties, years − 1) Kolada in-migrants (NaN before 1998 / missing)
     county_out: np.ndarray  # (counties, years − 1) Kolada out-migrants
+    kolada_by_sex: dict[str, np.ndarray] = field(default_factory=dict)  # kpi → (regions, years, 2), NaN missing
+    recent_totals: dict[str, dict[int, float]] = field(default_factory=dict)  # SCB 31 Dec totals 2020–2025
+    scb_model_change: dict[int, dict[str, float]] = field(default_factory=dict)  # years ahead → code → % from 2024
     _memo: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key, compute):
+        """The value memoised under ``key``, computed by ``compute()`` the first time.
+
+        Derived schedules and profiles are shared by every projection from these inputs; the data arrays
+        themselves are never changed.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def kolada_sex_value(self, kpi: str, code: str, year: int) -> np.ndarray:
+        """A Kolada KPI by sex (women, men) for one region and year; NaN where missing."""
+        row = self.kolada_codes.get(code)
+        idx = int(year - self.kolada_years[0])
+        if row is None or kpi not in self.kolada_by_sex or not 0 <= idx < len(self.kolada_years):
+            return np.full(2, np.nan)
+        return self.kolada_by_sex[kpi][row, idx]
 
     def kolada_series(self, kpi: str, code: str) -> pd.Series:
         """A Kolada KPI for one region as a year-indexed Series (missing years dropped)."""
@@ -244,7 +266,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
     bm = births[births.mother_age != "no information"].copy()
     bm["age"] = bm["mother_age"].replace({"<15": "15", "49+": "49"}).astype(int)
     bm = bm.groupby(["region_code", "year", "age"], as_index=False)["births"].sum()
-    county_births_mother = np.nan_to_num(_grid(bm, ["region_code", "year", "age"], "births", keys[:2] + [list(AGES)]))
+    county_births_mother = np.nan_to_num(_grid(bm, ["region_code", "year", "age"], "births", [*keys[:2], list(AGES)]))
 
     single_age: dict[str, dict[int, np.ndarray]] = {}
     mp = load_table("population_municipality_age_sex", processed_dir)
@@ -256,14 +278,32 @@ def _read(processed_dir: Path) -> PopulationInputs:
         single_age[code] = {int(y): county_pop[i, j] for j, y in enumerate(county_years)}
     single_age["00"] = {int(y): national_pop[j] for j, y in enumerate(pop_years) if y >= 1968}
 
-    kv = load_table("kolada_values", processed_dir,
-                    filters=[("kpi", "in", list(KOLADA_KPIS)), ("gender", "==", "T")])
+    kv_all = load_table("kolada_values", processed_dir,
+                        filters=[("kpi", "in", sorted(set(KOLADA_KPIS) | set(KOLADA_SEX_KPIS)))])
+    kv = kv_all[kv_all.gender == "T"]
     kolada_years = np.arange(int(kv.year.min()), int(kv.year.max()) + 1)
     codes = sorted(kv.region_code.unique())
     kolada_codes = {c: i for i, c in enumerate(codes)}
     kolada_values = {
         kpi: _grid(kv[kv.kpi == kpi], ["region_code", "year"], "value", [codes, list(kolada_years)])
-        for kpi in KOLADA_KPIS
+        for kpi in set(KOLADA_KPIS) | set(KOLADA_SEX_KPIS)
+    }
+    by_sex = kv_all[kv_all.gender != "T"].assign(sex=lambda f: f.gender.map({"K": "female", "M": "male"}))
+    kolada_by_sex = {
+        kpi: _grid(by_sex[by_sex.kpi == kpi], ["region_code", "year", "sex"], "value",
+                   [codes, list(kolada_years), sexes])
+        for kpi in KOLADA_SEX_KPIS
+    }
+    recent = load_table("population_municipality_total_recent", processed_dir)
+    recent_totals: dict[str, dict[int, float]] = {}
+    for rec in recent.itertuples():
+        recent_totals.setdefault(str(rec.region_code), {})[int(rec.year)] = float(rec.population)
+    latest = load_table("kolada_values_recent", processed_dir,
+                        filters=[("kpi", "in", list(SCB_MODEL_CHANGE_KPIS.values())), ("gender", "==", "T")])
+    scb_model_change = {
+        ahead: dict(zip(latest.loc[latest.kpi == kpi, "region_code"].astype(str),
+                        latest.loc[latest.kpi == kpi, "value"].astype(float), strict=False))
+        for ahead, kpi in SCB_MODEL_CHANGE_KPIS.items()
     }
 
     # Regional residual net migration and gross flows, for the migration age profiles (schedules.py).
@@ -293,6 +333,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
         kolada_years=kolada_years, kolada_codes=kolada_codes, kolada_values=kolada_values,
         county_net=county_net, county_start=county_start,
         county_in=flows("n01801"), county_out=flows("n01802"),
+        kolada_by_sex=kolada_by_sex, recent_totals=recent_totals, scb_model_change=scb_model_change,
     )
 
 

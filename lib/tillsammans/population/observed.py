@@ -13,19 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from tillsammans import data
+from tillsammans.population.agegroups import BROAD_AGE_GROUPS, KOLADA_AGE_GROUPS, KOLADA_PARTITION, label
+from tillsammans.population.indicators import dependency_ratio_of
 
 #: Kolada KPIs of inhabitants by age group (31 December), and the broad groups they add up to.
-KOLADA_AGE_KPIS = {
-    "n01952": "0–5",
-    "n01953": "6–15",
-    "n01954": "16–19",
-    "n01955": "20–64",
-    "n01956": "65–79",
-    "n01957": "80+",
-}
-BROAD_GROUPS = {"0–5": "0–19", "6–15": "0–19", "16–19": "0–19", "20–64": "20–64", "65–79": "65–79",
-                "80+": "80+"}
-BROAD_ORDER = ("0–19", "20–64", "65–79", "80+")
+KOLADA_AGE_KPIS = {kpi: label(*KOLADA_AGE_GROUPS[kpi]) for kpi in KOLADA_PARTITION}
+BROAD_GROUPS = {label(lo, hi): next(b for b, (blo, bhi) in BROAD_AGE_GROUPS.items() if blo <= lo and hi <= bhi)
+                for lo, hi in (KOLADA_AGE_GROUPS[k] for k in KOLADA_PARTITION)}
+BROAD_ORDER = tuple(BROAD_AGE_GROUPS)
 
 SOURCE_TOTALS = "SCB, folkmängd per kommun 1950–2019; Kolada (n01951) 2020–2022"
 SOURCE_AGE_GROUPS = "Kolada (n01952–n01957, SCB:s befolkningsstatistik)"
@@ -100,7 +95,7 @@ def group_indicators(groups: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "population": total,
         "share_20_64": wide["20–64"] / total,
-        "dependency_ratio": (wide["0–19"] + wide["65–79"] + wide["80+"]) / wide["20–64"],
+        "dependency_ratio": dependency_ratio_of(wide["0–19"], wide["65–79"] + wide["80+"], wide["20–64"]),
         "share_80plus": wide["80+"] / total,
         "count_80plus": wide["80+"],
     })

@@ -1,16 +1,22 @@
-"""Stochastic projections: level deviations drawn from observed year-to-year variation, and their quantiles.
+"""Stochastic projections: level deviations drawn from observed variation, and their quantiles.
 
-Each simulation multiplies the fertility rates and the mortality hazard by ``exp(X_t)`` and adds ``X_t``
-persons to the in-migrants (net migration shocks, spread by the in-migrants' age profile), with an
-independent AR(1) process per component, ``X_t = φ X_{t−1} + σ ε_t`` (ε standard normal; the state before the
-first projected year drawn from the stationary distribution).
-``σ`` is the observed year-to-year variation over the migration window: for births and deaths
-the standard deviation of the yearly log(observed ÷ expected) less the Poisson noise (1/expected), and at
-least Sweden's (for births: the variation of the national total fertility rate); for migration the standard
-deviation of the yearly net migration (persons). ``φ`` is the assumption ``persistence``; near 1 the deviations accumulate like a
-random walk, which is what the county backtests require for honest interval coverage (levels of migration
-shift for many years, not just one). The years carried through with observed components are the same in
-every simulation.
+Each simulation multiplies the fertility rates and the mortality hazard by ``exp(X_t)`` and adds ``M_t``
+persons to the in-migrants (net migration shocks, spread by the in-migrants' age profile):
+
+* fertility and mortality: ``X_t = N_t + L_t`` — a national random walk ``N`` whose yearly innovations are
+  the observed yearly changes of Sweden's log TFR and log age-standardised death rate over the long series
+  (1968 to the information year; :func:`~tillsammans.population.levels.national_level_variation`), a
+  regional random walk from the counties' long series of their level relative to Sweden's
+  (:func:`~tillsammans.population.levels.regional_level_variation`), and the region's own AR(1) level
+  deviation ``L`` (yearly variation of observed ÷ expected births or deaths over the migration window,
+  Poisson noise removed);
+* migration: ``M_t = L_t + η_t`` with the level ``L_t = φ L_{t−1} + σ ε_t`` — σ the standard deviation of the
+  region's yearly net migration over the window less its Poisson part, φ the assumption ``persistence``
+  (chosen on the county backtests, checked on the municipal ones, ``docs/population.md``) — and the
+  independent yearly Poisson noise η_t of sd √(in + out).
+
+The state before the first projected year is drawn from the stationary distribution (the current level
+itself is uncertain). The years carried through with observations are the same in every simulation.
 """
 
 from __future__ import annotations
@@ -22,15 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tillsammans.population import migration
 from tillsammans.population.inputs import PopulationInputs, load_inputs
-from tillsammans.population.projection import (
-    SEX_DTYPE,
-    ProjectionRun,
-    RegionModel,
-    prepare_region,
-    run_projection,
-)
+from tillsammans.population.levels import RegionModel, prepare_region
+from tillsammans.population.projection import SEX_DTYPE
 from tillsammans.population.rates import AGES
+from tillsammans.population.run import ProjectionRun, run_projection
 
 #: Allowed number of simulations (memory: about 0.8 kB per simulation and projected year).
 MIN_SIMS, MAX_SIMS = 1, 10_000
@@ -62,15 +65,35 @@ def ar1_paths(rng: np.random.Generator, n_sims: int, n_years: int, sd: float, pe
     return x
 
 
+def random_walk(rng: np.random.Generator, n_sims: int, n_years: int, sd: float) -> np.ndarray:
+    """Random walks (n_sims, n_years) starting at 0 with yearly innovations of standard deviation ``sd``."""
+    return np.cumsum(rng.standard_normal((n_sims, n_years)) * sd, axis=1)
+
+
 def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) -> dict[str, np.ndarray]:
-    """Level deviations for the engine: multipliers (mortality, fertility, out) and in-migrant shifts."""
+    """Level deviations for the engine: multipliers (mortality, fertility) and in-migrant shifts (persons)."""
     rng = np.random.default_rng(seed)
     phi = model.assumptions.persistence
     v = model.variation
-    fert = np.exp(ar1_paths(rng, n_sims, n_years, v["births"], phi))
-    mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi))
+    fert = np.exp(ar1_paths(rng, n_sims, n_years, v["births"], phi)
+                  + random_walk(rng, n_sims, n_years, v.get("fertility_trend", 0.0))
+                  + random_walk(rng, n_sims, n_years, v.get("fertility_regional", 0.0)))
+    mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi)
+                  + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0))
+                  + random_walk(rng, n_sims, n_years, v.get("mortality_regional", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
-    return {"fertility": fert, "mortality": mort, "in_shift": net}
+    net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
+    out = {"fertility": fert, "mortality": mort, "in_shift": net}
+    sd = np.asarray(v.get("composition", ()), dtype=float)
+    if sd.size and (sd > 0).any():
+        # Each coarse age group's own deviation, made zero-sum over the groups (the total's deviation is
+        # ``in_shift``): the composition of the migrants varies, not their number.
+        phi_c = model.assumptions.composition_persistence
+        groups = np.stack([ar1_paths(rng, n_sims, n_years, float(x), phi_c) for x in sd], axis=-1)
+        shares = migration.coarse_sums(model.in_profile)
+        groups -= groups.sum(axis=-1, keepdims=True) * shares
+        out["in_groups"] = (groups, migration.coarse_spread(model.in_profile))
+    return out
 
 
 def simulate_run(
@@ -82,17 +105,24 @@ def simulate_run(
     jump_off: int | None = None,
     inputs: PopulationInputs | None = None,
     processed_dir: Path | None = None,
+    as_of: int | None = None,
     **assumptions: Any,
 ) -> ProjectionRun:
     """The simulations as arrays (fast path for many regions); see :func:`simulate_population`."""
     _check_sims(n_sims, seed)
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
-    model = prepare_region(municipality, jump_off, end_year, scenario, inputs, **assumptions)
-    n_proj = end_year - (model.jump_off + len(model.observed_years))
+    model = prepare_region(municipality, jump_off, end_year, scenario, inputs, as_of=as_of, **assumptions)
+    return simulate_model(model, inputs, end_year, n_sims, seed)
+
+
+def simulate_model(model: RegionModel, inputs: PopulationInputs, end_year: int, n_sims: int,
+                   seed: int = DEFAULT_SEED) -> ProjectionRun:
+    """Simulate a prepared region to ``end_year`` (the backtests call this with their own prepared models)."""
+    n_proj = end_year - model.last_observed
     deviations = draw_deviations(model, n_sims, n_proj, seed) if n_proj > 0 else None
     run = run_projection(model, inputs, end_year, deviations)
     if run.population.shape[0] != n_sims:  # nothing left to simulate: every path is the observed one
-        run.population = np.broadcast_to(run.population, (n_sims,) + run.population.shape[1:])
+        run.population = np.broadcast_to(run.population, (n_sims, *run.population.shape[1:]))
     return run
 
 

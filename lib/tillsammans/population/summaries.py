@@ -104,25 +104,23 @@ def scenario_table(
                 "age_80plus"]]
 
 
-def backtest_table(backtest: pd.DataFrame, horizons: Sequence[int] = (5, 10)) -> pd.DataFrame:
-    """MAPE and mean signed error of the model and the naive benchmark by horizon and age group, wide.
+def backtest_table(backtest: pd.DataFrame, horizons: Sequence[int] = (5, 10),
+                   by: Sequence[str] = ("horizon", "age_group")) -> pd.DataFrame:
+    """MAPE of the model and of both naive benchmarks, and the model's mean signed error, wide.
 
     Returns
     -------
     DataFrame
-        ``horizon, age_group, mape_model, mape_naive, bias_model, bias_naive, n`` (percent; n = projections per
-        method).
+        ``*by, mape_model, mape_naive_constant, mape_naive_growth, bias_model, n`` (percent; n = projections
+        per method), age groups in the order total, 0–19, 20–64, 65–79, 80+.
     """
-    errors = backtest_errors(backtest)
-    errors = errors[errors.horizon.isin(list(horizons))]
-    wide = errors.pivot_table(index=["horizon", "age_group"], columns="method",
-                              values=["mape", "mean_signed_error", "n"])
+    by = list(by)
+    errors = backtest_errors(backtest[backtest["horizon"].isin(list(horizons))], by=["method", *by])
+    wide = errors.pivot_table(index=by, columns="method", values=["mape", "mean_signed_error", "n"])
     out = pd.DataFrame({
-        "mape_model": wide[("mape", "model")], "mape_naive": wide[("mape", "naive")],
-        "bias_model": wide[("mean_signed_error", "model")], "bias_naive": wide[("mean_signed_error", "naive")],
+        "mape_model": wide[("mape", "model")], "mape_naive_constant": wide[("mape", "naive_constant")],
+        "mape_naive_growth": wide[("mape", "naive_growth")], "bias_model": wide[("mean_signed_error", "model")],
         "n": wide[("n", "model")].astype(int),
-    })
+    }).reset_index()
     order = {"total": 0, "0–19": 1, "20–64": 2, "65–79": 3, "80+": 4}
-    out = out.reset_index()
-    return out.sort_values(["horizon", "age_group"], key=lambda s: s.map(order) if s.name == "age_group" else s
-                           ).reset_index(drop=True)
+    return out.sort_values(by, key=lambda s: s.map(order) if s.name == "age_group" else s).reset_index(drop=True)

@@ -161,9 +161,9 @@ def tornado(prepared: Prepared, population: np.ndarray, years: np.ndarray, range
 #: the population assumptions it changes (names of :class:`tillsammans.population.Assumptions`).
 POPULATION_VARIANTS: dict[str, dict[str, Any]] = {
     "main": {},
-    "no_age_profile_calibration": {"calibrate_age_profile": False},
-    "no_observed_components": {"observed_components": False, "calibrate_age_profile": False},
-    "window_5_years": {"window_years": 5},
+    "no_age_group_alignment": {"align_age_groups": False},
+    "no_observed_components": {"observed_components": False},
+    "window_9_years": {"window_years": 9},
 }
 
 
