@@ -164,10 +164,16 @@ def project_staff(age0: np.ndarray, need: np.ndarray, hazard: np.ndarray, turnov
         need falls faster than people leave (the stock then shrinks to the need).
     """
     paths, n_years, n_sectors = need.shape
-    stock = np.broadcast_to(age0, (paths, *age0.shape[-2:])).astype(float).copy()
-    h = np.broadcast_to(hazard, (paths, hazard.shape[-1]))[:, None, :]
-    keep = (1 - h) * (1 - np.broadcast_to(np.asarray(turnover, dtype=float), (paths,)))[:, None, None]
     shape = hire_shape()
+    # Nobody is younger than the youngest hire or today's youngest employee: drop those ages (a quarter of
+    # the work), the results are the same.
+    occupied = np.flatnonzero((np.reshape(age0, (-1, age0.shape[-1])).sum(axis=0) > 0) | (shape > 0))
+    first = int(occupied[0]) if occupied.size else 0
+    shape = shape[first:]
+    stock = np.array(np.broadcast_to(age0[..., first:], (paths, n_sectors, shape.size)), dtype=float)
+    h = np.ascontiguousarray(np.broadcast_to(hazard, (paths, hazard.shape[-1]))[:, first:])
+    stay = 1 - np.broadcast_to(np.asarray(turnover, dtype=float), (paths,))
+    keep = (1 - h) * stay[:, None]  # paths × ages: neither retiring nor leaving otherwise
     out = {k: np.zeros((paths, n_years - 1, n_sectors)) for k in ("retirements", "turnover", "hires")}
     aged = np.empty_like(stock)
     for t in range(1, n_years):
@@ -175,13 +181,14 @@ def project_staff(age0: np.ndarray, need: np.ndarray, hazard: np.ndarray, turnov
         aged[:, :, 1:] = stock[:, :, :-1]
         aged[:, :, -1] += stock[:, :, -1]
         total = aged.sum(axis=2)
-        retiring = (aged * h).sum(axis=2)
-        staying = aged * keep
-        left = staying.sum(axis=2)
+        retiring = np.einsum("psa,pa->ps", aged, h)
+        left = (total - retiring) * stay[:, None]
         hires = need[:, t, :] - left
         # a falling need shrinks every age group alike rather than hiring a negative number of people
         shrink = np.where((hires < 0) & (left > 0), need[:, t, :] / np.where(left > 0, left, 1.0), 1.0)
-        stock = staying * shrink[:, :, None] + np.clip(hires, 0, None)[:, :, None] * shape
+        np.multiply(aged, keep[:, None, :], out=stock)
+        stock *= shrink[:, :, None]
+        stock += np.maximum(hires, 0.0)[:, :, None] * shape
         out["retirements"][:, t - 1] = retiring
         out["turnover"][:, t - 1] = total - retiring - left
         out["hires"][:, t - 1] = hires

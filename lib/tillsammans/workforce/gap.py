@@ -150,8 +150,8 @@ def qualified_shortfall(inputs: pd.DataFrame, municipality: str, sectors: pd.Dat
 
 def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, productivity: float | np.ndarray = 0.0,
               retirement_age: float | np.ndarray = 65.5, retirement_age_sd: float = 1.5,
-              turnover: float | np.ndarray | None = None, employment_level: float | np.ndarray = 1.0
-              ) -> dict[str, np.ndarray]:
+              turnover: float | np.ndarray | None = None, employment_level: float | np.ndarray = 1.0,
+              exits: bool = True) -> dict[str, np.ndarray]:
     """The pipeline demand → exits → supply → gap on arrays, for one or many paths.
 
     Parameters
@@ -162,21 +162,27 @@ def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, pro
         Residents, paths × years × ages 0..100, the base year among ``years``.
     productivity, retirement_age, turnover, employment_level :
         One value, or one value per path (the Monte Carlo draws); ``turnover`` None: from data.
+    exits : bool
+        Follow the staff year by year for retirements and turnover (the costly part); the gap needs only
+        need and supply, so the tornado leaves it out.
 
     Returns
     -------
     dict of ndarray
         ``years`` (from the base year), ``need`` (paths × years × sectors), ``retirements``, ``turnover``,
-        ``hires`` (paths × years−1 × sectors), ``supply``, ``population``, ``working_age`` (paths × years).
+        ``hires`` (paths × years−1 × sectors; only with ``exits``), ``supply``, ``population``, ``working_age``
+        (paths × years).
     """
     keep = years >= prepared.base_year
     years, population = years[keep], population[:, keep, :]
     users_ = population @ user_weights(prepared.rates)
     staff0 = prepared.sectors.set_index("sector")["staff"].reindex(list(SECTORS)).to_numpy()
     need = need_array(users_, staff0, years, prepared.base_year, productivity)
-    hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
-    q = prepared.turnover["turnover"] if turnover is None else turnover
-    flows = project_staff(prepared.age0, need, hazard, q)
+    flows = {}
+    if exits:
+        hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
+        q = prepared.turnover["turnover"] if turnover is None else turnover
+        flows = project_staff(prepared.age0, need, hazard, q)
     supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
                             employment_level)
     return {"years": years, "need": need, **flows, "supply": supplied["supply"],

@@ -88,13 +88,22 @@ def age_matrix(population: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     if age.min() < 0 or age.max() > 100:
         raise ValueError(f"population ages must lie in 0..100 (100 = 100+), got {age.min()}..{age.max()}")
     year = population["year"].to_numpy().astype(np.int64)
-    combined = population["sim"].to_numpy().astype(np.int64) * 100_000 + year if "sim" in keys else year
-    # bincount on integer keys: ~20x faster than pivot_table for thousands of simulated paths
-    codes, uniques = pd.factorize(combined, sort=True)
-    matrix = np.bincount(codes * 101 + age, weights=population["population"].to_numpy().astype(float),
-                         minlength=len(uniques) * 101).reshape(len(uniques), 101)
+    sim = population["sim"].to_numpy().astype(np.int64) if "sim" in keys else np.zeros_like(year)
+    weights = population["population"].to_numpy().astype(float)
+    # Simulated frames are complete grids of consecutive paths and years: their row keys are arithmetic
+    # (no sorting); bincount on integer keys is ~20x faster than pivot_table for thousands of paths.
+    y0, s0 = int(year.min()), int(sim.min())
+    n_years, n_sims = int(year.max()) - y0 + 1, int(sim.max()) - s0 + 1
+    row = (sim - s0) * n_years + (year - y0)
+    if np.bincount(row, minlength=n_sims * n_years).all():
+        uniques = (np.arange(n_sims * n_years) // n_years + s0) * 100_000 + np.arange(n_sims * n_years) % n_years + y0
+        codes = row
+    else:  # gaps in the paths or years: only the keys present
+        codes, uniques = pd.factorize(sim * 100_000 + year, sort=True)
+    matrix = np.bincount(codes * 101 + age, weights=weights, minlength=len(uniques) * 101
+                         ).reshape(len(uniques), 101)
     index = (pd.DataFrame({"sim": uniques // 100_000, "year": uniques % 100_000}) if "sim" in keys
-             else pd.DataFrame({"year": uniques}))
+             else pd.DataFrame({"year": uniques % 100_000}))
     return index, matrix
 
 

@@ -62,17 +62,13 @@ def employment_profile(shift: float | np.ndarray = 0.0) -> np.ndarray:
 
     ``shift`` may be one value per path; returns (paths, 101).
     """
-    shifts = np.atleast_1d(np.asarray(shift, dtype=float))
-    ages = np.arange(101, dtype=float)
+    shifts = np.atleast_1d(np.asarray(shift, dtype=float))[:, None]
+    ages = np.arange(101, dtype=float)[None, :]
     base = employment_rates()
-    out = np.empty((len(shifts), 101))
-    for i, d in enumerate(shifts):
-        x = np.where(ages >= OLDER_FROM, np.maximum(ages - d, OLDER_FROM), ages)
-        lo = np.clip(np.floor(x).astype(int), 0, 100)
-        hi = np.clip(lo + 1, 0, 100)
-        w = x - np.floor(x)
-        out[i] = (1 - w) * base[lo] + w * base[hi]
-    return out
+    x = np.where(ages >= OLDER_FROM, np.maximum(ages - shifts, OLDER_FROM), ages)
+    lo = np.clip(np.floor(x).astype(int), 0, 100)
+    w = x - np.floor(x)
+    return (1 - w) * base[lo] + w * base[np.minimum(lo + 1, 100)]
 
 
 def supply_factors(inputs: pd.DataFrame, municipality: str, population_base: np.ndarray, base_year: int,

@@ -136,8 +136,9 @@ def tornado(prepared: Prepared, population: np.ndarray, years: np.ndarray, range
     def gap_with(values_: dict[str, float], pop: np.ndarray = population) -> np.ndarray:
         run = run_paths(prepared, pop, years, productivity=values_["productivity"],
                         retirement_age=values_["retirement_age"], retirement_age_sd=retirement_age_sd,
-                        turnover=values_["turnover"], employment_level=values_["employment_level"])
-        return _path_outputs(run)["gap"][:, at, -1]
+                        turnover=values_["turnover"], employment_level=values_["employment_level"],
+                        exits=False)
+        return run["need"][:, at, :].sum(axis=1) - run["supply"][:, at]
 
     rows = []
     for rec in ranges.itertuples(index=False):
