@@ -24,7 +24,7 @@ import pandas as pd
 
 from tillsammans import data
 from tillsammans.workforce.demand import need_array, use_rates, user_weights
-from tillsammans.workforce.inputs import kolada_all, model_inputs
+from tillsammans.workforce.inputs import kolada_all, kolada_series, model_inputs
 from tillsammans.workforce.sectors import SECTORS
 from tillsammans.workforce.staff import sector_staff, staff_today
 
@@ -82,18 +82,16 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
     observed = tidy[tidy["kpi"].isin(staff_kpis)].pivot_table(index=["region_code", "year"], columns="kpi",
                                                                values="value")
     last_year = int(observed.index.get_level_values("year").max()) if last_year is None else int(last_year)
-    by_region = dict(tuple(tidy.groupby("region_code")))
-    groups_by_region = dict(tuple(groups_tidy.groupby("region_code")))
-    national = by_region.get("00", tidy.iloc[:0])
+    series = kolada_series(tidy)
+    groups_all = groups_tidy.pivot_table(index=["region_code", "year"], columns="kpi", values="value").reindex(
+        columns=list(AGE_GROUP_KPIS))
+    with_groups = set(groups_all.index.get_level_values("region_code"))
     rows, skipped = [], []
     for code in codes:
-        group_rows = groups_by_region.get(code)
-        if group_rows is None or code not in shapes.index:
+        if code not in with_groups or code not in shapes.index:
             skipped.append((code, None))
             continue
-        groups = group_rows.pivot_table(index="year", columns="kpi", values="value").reindex(
-            columns=list(AGE_GROUP_KPIS))
-        own = pd.concat([by_region.get(code, tidy.iloc[:0]), national])
+        groups = groups_all.loc[code]
         for jump in jump_offs:
             years = np.arange(jump, last_year + 1)
             g = groups.reindex(years)
@@ -102,7 +100,7 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
                 continue
             pop = synthesise_population(shapes.loc[code].to_numpy(dtype=float), g)
             try:
-                inputs = model_inputs(code, jump, tidy=own)
+                inputs = model_inputs(code, jump, series=series)
                 sectors = sector_staff(staff_today(code, jump, local=None, inputs=inputs))
                 frame = pd.DataFrame({"year": jump, "age": np.arange(101), "population": pop[0]})
                 rates = use_rates(inputs, code, frame, jump)

@@ -17,13 +17,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from tillsammans.workforce.inputs import employee_age_shape, kolada_all
+from tillsammans.workforce.inputs import _processed, employee_age_shape, kolada_all
 from tillsammans.workforce.local import AGE_BANDS
 from tillsammans.workforce.sectors import SECTORS
 
@@ -234,11 +235,17 @@ def turnover_table(processed_dir: Path | None = None, tidy: pd.DataFrame | None 
     DataFrame
         ``region_code, mean, min, max, years`` (shares per year, incl. retirement), municipalities only.
     """
-    tidy = kolada_all(processed_dir) if tidy is None else tidy
+    if tidy is None:
+        return _turnover_table(*_processed(processed_dir)).copy()
     rates = gross_leaving_rates(tidy)
     rates = rates[rates["region_code"].str.len() == 4]
     return (rates.groupby("region_code")["rate"].agg(["mean", "min", "max", "count"])
             .rename(columns={"count": "years"}).reset_index())
+
+
+@lru_cache(maxsize=4)
+def _turnover_table(directory: str, stamp: float) -> pd.DataFrame:
+    return turnover_table(tidy=kolada_all(Path(directory)))
 
 
 def turnover_from_data(municipality: str, retirement_rate: float, processed_dir: Path | None = None,

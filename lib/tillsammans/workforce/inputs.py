@@ -173,29 +173,55 @@ def base_year(processed_dir: Path | None = None) -> int:
     return _base_year(*_processed(processed_dir))
 
 
+def kolada_series(tidy: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Each region's KPI series: ``(region_code, kpi) → (years, values)``, years ascending (NaN dropped)."""
+    frame = tidy.dropna(subset=["value"]).sort_values(["region_code", "kpi", "year"], kind="stable")
+    regions = frame["region_code"].to_numpy(dtype=object)
+    kpis = frame["kpi"].to_numpy(dtype=object)
+    years = frame["year"].to_numpy(dtype=np.int64)
+    vals = frame["value"].to_numpy(dtype=float)
+    if not len(frame):
+        return {}
+    starts = np.flatnonzero(np.r_[True, (regions[1:] != regions[:-1]) | (kpis[1:] != kpis[:-1])])
+    ends = np.r_[starts[1:], len(frame)]
+    return {(regions[a], kpis[a]): (years[a:b], vals[a:b]) for a, b in zip(starts, ends, strict=True)}
+
+
+@lru_cache(maxsize=4)
+def _series_all(directory: str, stamp: float) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    return kolada_series(_kolada_all(directory, stamp))
+
+
 def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
-                 tidy: pd.DataFrame | None = None) -> pd.DataFrame:
+                 tidy: pd.DataFrame | None = None,
+                 series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
     """The Kolada values the model reads, for the municipality and for Sweden.
 
     Each KPI takes its value in ``year``, else the latest earlier year, else the earliest later year (the
     year used is reported, so a report can say e.g. that commuting is from 2020).
+
+    Parameters
+    ----------
+    tidy : DataFrame, optional
+        Kolada values ``kpi, region_code, year, value`` to read instead of the processed data.
+    series : dict, optional
+        :func:`kolada_series` of such values (many municipalities: the demand backtest).
 
     Returns
     -------
     DataFrame
         ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
     """
-    if tidy is None:
-        tidy = read_kolada(municipality, processed_dir)
-    sel = tidy[tidy["region_code"].isin([municipality, SWEDEN])]
-    series = {key: (g["year"].to_numpy(), g["value"].to_numpy(dtype=float))
-              for key, g in sel.sort_values("year").groupby(["region_code", "kpi"], observed=True)}
+    if series is None:
+        series = (_series_all(*_processed(processed_dir)) if tidy is None else
+                  kolada_series(tidy[tidy["region_code"].isin([municipality, SWEDEN])]))
+    empty = (np.array([], dtype=np.int64), np.array([]))
     rows = []
     for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
         for kpi, title in kpis.items():
-            years, vals = series.get((region, kpi), (np.array([], dtype=int), np.array([])))
+            years, vals = series.get((region, kpi), empty)
             # the value of ``year`` or the latest before it; else the earliest after it
-            i = np.searchsorted(years, year, side="right") - 1
+            i = int(np.searchsorted(years, year, side="right")) - 1
             i = i if i >= 0 else (0 if len(years) else None)
             rows.append((region, kpi, title, vals[i] if i is not None else np.nan,
                          int(years[i]) if i is not None else pd.NA))
@@ -206,8 +232,8 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
 
 def values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
     """``kpi → value`` of one region from :func:`model_inputs`."""
-    sel = inputs[inputs["region_code"] == region]
-    return dict(zip(sel["kpi"], sel["value"]))
+    sel = inputs["region_code"].to_numpy() == region
+    return dict(zip(inputs["kpi"].to_numpy()[sel], inputs["value"].to_numpy()[sel], strict=True))
 
 
 def value_year(inputs: pd.DataFrame, region: str, kpi: str) -> int | None:

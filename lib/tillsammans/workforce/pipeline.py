@@ -123,7 +123,7 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
     year0 = study_base_year(processed_dir) if base_year is None else int(base_year)
     check_base_year(population, year0)
     tidy = read_kolada(municipality, processed_dir)
-    inputs = model_inputs(municipality, year0, processed_dir, tidy=tidy)
+    inputs = model_inputs(municipality, year0, processed_dir)
     staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, inputs=inputs,
                         hsl_share=a.hsl_share)
     sectors = sector_staff(staff)
