@@ -151,18 +151,42 @@ def derived_table(result) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa"])
 
 
-def backtest_table(errors: pd.DataFrame, horizons=(1, 3, 5, 7, 10)) -> pd.DataFrame:
-    """Backtest errors as a Swedish table: one row per series and horizon, MAPE and bias per method."""
-    sel = errors[errors["horizon"].isin(horizons)]
-    wide = sel.pivot_table(index=["series", "horizon"], columns="method", values=["mape", "bias"], observed=True)
-    wide.columns = [f"{'Fel' if stat == 'mape' else 'Bias'}: {METHOD_LABELS[m]}" for stat, m in wide.columns]
-    n = sel.groupby(["series", "horizon"])["n"].first()
-    out = wide.join(n.rename("Antal")).reset_index()
-    out["series"] = pd.Categorical(out["series"], categories=list(SERIES_LABELS))
-    out = out.sort_values(["series", "horizon"])
-    out["series"] = out["series"].map(SERIES_LABELS)
-    cols = ["Fel: " + METHOD_LABELS[m] for m in METHOD_LABELS] + ["Bias: " + METHOD_LABELS[m] for m in METHOD_LABELS]
-    return out.rename(columns={"series": "Personal", "horizon": "År framåt"})[["Personal", "År framåt", *cols, "Antal"]]
+def backtest_table(errors: pd.DataFrame, horizons=(1, 3, 5, 10)) -> pd.DataFrame:
+    """Backtest errors as a Swedish table: one row per series, horizon and method (percent).
+
+    ``errors`` is :func:`tillsammans.workforce.backtest_errors` by series and horizon.
+    """
+    sel = errors[errors["horizon"].isin(horizons)].copy()
+    sel["series"] = pd.Categorical(sel["series"], categories=list(SERIES_LABELS))
+    sel = sel.sort_values(["series", "horizon", "method"])
+    return pd.DataFrame({
+        "Personal": sel["series"].map(SERIES_LABELS).astype(str).to_numpy(),
+        "År framåt": sel["horizon"].to_numpy(),
+        "Metod": sel["method"].map(METHOD_LABELS).astype(str).to_numpy(),
+        "Medelfel": sel["mape"].to_numpy(),
+        "Medianfel": sel["median_ape"].to_numpy(),
+        "Personalviktat fel": sel["wape"].to_numpy(),
+        "Bias": sel["bias"].to_numpy(),
+        "Medelfel utan seriebrott": sel["mape_no_break"].to_numpy(),
+        "Bias utan seriebrott": sel["bias_no_break"].to_numpy(),
+        "Antal": sel["n"].to_numpy(),
+        "Varav seriebrott": sel["n_break"].to_numpy(),
+    })
+
+
+def backtest_drivers_table(drivers: pd.DataFrame, names) -> pd.DataFrame:
+    """:func:`tillsammans.workforce.backtest_drivers` as a Swedish table; ``names`` maps codes to names."""
+    return pd.DataFrame({
+        "Kommun": [names(c) for c in drivers["region_code"]],
+        "Från år": drivers["jump_off"].astype(str).to_numpy(),
+        "Till år": drivers["year"].astype(str).to_numpy(),
+        "Årsarbetare startåret": drivers["staff_at_jump_off"].to_numpy(),
+        "Förutsagt": drivers["predicted"].to_numpy(),
+        "Utfall": drivers["observed"].to_numpy(),
+        "Fel, procent": drivers["ape"].to_numpy(),
+        "Andel av medelfelet": drivers["share_of_mean"].to_numpy(),
+        "Seriebrott": ["ja" if b else "nej" for b in drivers["break"]],
+    })
 
 
 def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
@@ -178,4 +202,4 @@ def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["ASSUMPTION_LABELS", "COMPARE_LABELS", "LEVER_LABELS", "METHOD_LABELS", "SERIES_LABELS",
-           "backtest_table", "derived_table", "draw_tornado", "ranges_table", "shortfall_table", "tornado_table"]
+           "backtest_drivers_table", "backtest_table", "derived_table", "draw_tornado", "ranges_table", "shortfall_table", "tornado_table"]

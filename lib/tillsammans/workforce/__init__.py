@@ -27,7 +27,14 @@ plots or reports.
 """
 
 from tillsammans.workforce.assumptions import ASSUMPTION_NAMES, Assumptions, make_assumptions
-from tillsammans.workforce.backtest import backtest_demand, backtest_errors, cached_backtest
+from tillsammans.workforce.backtest import (
+    BREAK_FACTOR,
+    backtest_demand,
+    backtest_drivers,
+    backtest_errors,
+    cached_backtest,
+    series_breaks,
+)
 from tillsammans.workforce.demand import staff_need, total_over_sectors, use_rates, users
 from tillsammans.workforce.exits import (
     project_staff,
@@ -68,14 +75,14 @@ from tillsammans.workforce.uncertainty import (
 )
 
 __all__ = [
-    "AGE_BANDS", "ASSUMPTION_NAMES", "EMPLOYEE_AGE_PROFILE_SOURCE", "EMPLOYMENT_PROFILE_SOURCE", "LEVERS",
+    "AGE_BANDS", "ASSUMPTION_NAMES", "BREAK_FACTOR", "EMPLOYEE_AGE_PROFILE_SOURCE", "EMPLOYMENT_PROFILE_SOURCE", "LEVERS",
     "LOCAL_KPIS", "NATIONAL_KPIS", "POPULATION_VARIANTS", "QUALIFICATIONS", "SECTORS", "UNCERTAIN",
     "USER_GROUPS", "Assumptions", "LocalDataError", "WorkforceResult", "assumption_ranges",
-    "assumptions_table", "backtest_demand", "backtest_errors", "cached_backtest", "base_year", "compare", "gap", "lever_gap",
+    "assumptions_table", "backtest_demand", "backtest_drivers", "backtest_errors", "cached_backtest", "base_year", "compare", "gap", "lever_gap",
     "levers_table", "local_for", "local_hr_path", "make_assumptions", "model_inputs", "national_shares",
     "network_comparison", "population_sensitivity", "prepare", "project_staff", "qualified_shortfall",
     "read_local_hr", "recruitment_need", "retirement_distribution", "retirement_hazard", "sector_gap",
-    "sector_results", "sector_staff", "sector_table", "staff_age_profile", "staff_need", "staff_today",
+    "sector_results", "sector_staff", "series_breaks", "sector_table", "staff_age_profile", "staff_need", "staff_today",
     "supply_factors", "total_over_sectors", "turnover_from_data", "turnover_table", "use_rates", "users",
     "workforce", "working_age",
 ]

@@ -41,6 +41,30 @@ SERIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: Prediction methods: the model and the two naive benchmarks.
 METHODS = ("model", "constant_staff", "constant_per_inhabitant")
+#: An observed staff series that changes by more than this factor from one year to the next (up or down)
+#: has an organisational break: demography moves a municipality's users by a few percent a year, so such a
+#: jump means staff moved to or from a company, a joint board or private providers (Kolada counts only the
+#: municipality's own employees). Set before looking at which rows it flags.
+BREAK_FACTOR = 1.5
+
+
+def series_breaks(values: np.ndarray, factor: float = BREAK_FACTOR) -> np.ndarray:
+    """Whether a break happened in or before each year (cumulative): ``values`` by year, NaN where missing.
+
+    A break is a change by more than ``factor`` (either way) from the previous year with a value, or a
+    change between zero and a positive number. The first year never has one.
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.zeros(len(values), dtype=bool)
+    previous = np.nan
+    for i, v in enumerate(values):
+        if np.isnan(v):
+            continue
+        if not np.isnan(previous):
+            low, high = min(v, previous), max(v, previous)
+            out[i] = (high > 0 and low <= 0) or (low > 0 and high / low > factor)
+        previous = v
+    return np.logical_or.accumulate(out)
 
 
 def synthesise_population(shape: np.ndarray, groups: pd.DataFrame) -> np.ndarray:
@@ -70,8 +94,9 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
     -------
     DataFrame
         ``region_code, jump_off, year, horizon, series, observed, model, constant_staff,
-        constant_per_inhabitant`` (årsarbetare). Municipalities without the jump-off year's staff data are
-        left out of that jump-off (and counted in ``attrs["skipped"]``).
+        constant_per_inhabitant`` (årsarbetare) and ``break``: the observed series had an organisational
+        break (:func:`series_breaks`) between the jump-off and the year. Municipalities without the jump-off
+        year's staff data are left out of that jump-off (and counted in ``attrs["skipped"]``).
     """
     tidy = kolada_all(processed_dir)
     groups_tidy = data.kolada(list(AGE_GROUP_KPIS), processed_dir=processed_dir)
@@ -118,33 +143,90 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
                 # series so that all three methods start from the same observed number
                 start = obs[kpi].iloc[0]
                 model = model / model[0] * start if model[0] > 0 else model
+                values_ = obs[kpi].to_numpy(dtype=float)
+                broken = series_breaks(values_)
                 for k, year in enumerate(years[1:], start=1):
-                    rows.append((code, jump, int(year), k, name, obs[kpi].iloc[k], model[k], start,
-                                 start * inhabitants[k] / inhabitants[0]))
+                    rows.append((code, jump, int(year), k, name, values_[k], model[k], start,
+                                 start * inhabitants[k] / inhabitants[0], bool(broken[k])))
     out = pd.DataFrame(rows, columns=["region_code", "jump_off", "year", "horizon", "series", "observed",
-                                      *METHODS])
+                                      *METHODS, "break"])
     out = out.dropna(subset=["observed"]).reset_index(drop=True)
     out.attrs["skipped"] = skipped
     return out
 
 
-def backtest_errors(backtest: pd.DataFrame, by: Sequence[str] = ("series", "horizon")) -> pd.DataFrame:
-    """Error and bias of each method: ``*by, method, n, mape, median_ape, bias`` (percent of observed).
-
-    ``mape``: mean absolute percentage error; ``median_ape``: its median; ``bias``: mean percentage error
-    (positive: the method predicted too many staff). Rows with observed staff ≤ 0 are left out.
-    """
+def _long(backtest: pd.DataFrame) -> pd.DataFrame:
     frame = backtest[backtest["observed"] > 0]
+    if "break" not in frame.columns:
+        frame = frame.assign(**{"break": False})
     long = frame.melt(id_vars=[c for c in frame.columns if c not in METHODS], value_vars=list(METHODS),
                       var_name="method", value_name="predicted")
-    long["pe"] = 100 * (long["predicted"] - long["observed"]) / long["observed"]
+    long["error"] = long["predicted"] - long["observed"]
+    long["pe"] = 100 * long["error"] / long["observed"]
     long["ape"] = long["pe"].abs()
+    long["abs_error"] = long["error"].abs()
+    return long
+
+
+def backtest_errors(backtest: pd.DataFrame, by: Sequence[str] = ("series", "horizon")) -> pd.DataFrame:
+    """Errors and bias of each method, in percent.
+
+    Returns
+    -------
+    DataFrame
+        ``*by, method, n, mape, median_ape, wape, bias, n_break, mape_no_break, bias_no_break``:
+
+        * ``mape`` — mean absolute percentage error (each municipality counts the same);
+        * ``median_ape`` — the median of the absolute percentage errors;
+        * ``wape`` — staff-weighted: Σ |predicted − observed| ÷ Σ observed (large municipalities count by
+          their staff; a small series that collapses cannot dominate it);
+        * ``bias`` — mean percentage error (positive: the method predicted too many staff);
+        * ``n_break``, ``mape_no_break``, ``bias_no_break`` — the rows whose observed series had an
+          organisational break (:data:`BREAK_FACTOR`) and the mean error and bias without them.
+
+        Rows with observed staff ≤ 0 are left out.
+    """
+    long = _long(backtest)
     keys = list(dict.fromkeys([*by, "method"]))
-    out = long.groupby(keys, sort=False).agg(n=("pe", "size"), mape=("ape", "mean"),
-                                                         median_ape=("ape", "median"), bias=("pe", "mean"))
-    out = out.reset_index()
+    grouped = long.groupby(keys, sort=False)
+    out = grouped.agg(n=("pe", "size"), mape=("ape", "mean"), median_ape=("ape", "median"),
+                      abs_error=("abs_error", "sum"), observed=("observed", "sum"), bias=("pe", "mean"),
+                      n_break=("break", "sum"))
+    out["wape"] = 100 * out.pop("abs_error") / out.pop("observed")
+    clean = long[~long["break"]].groupby(keys, sort=False).agg(mape_no_break=("ape", "mean"),
+                                                                bias_no_break=("pe", "mean"))
+    out = out.join(clean).reset_index()
+    out["n_break"] = out["n_break"].astype(int)
     out["method"] = pd.Categorical(out["method"], categories=list(METHODS))
-    return out.sort_values(keys).reset_index(drop=True)
+    columns = [*keys, "n", "mape", "median_ape", "wape", "bias", "n_break", "mape_no_break", "bias_no_break"]
+    return out.sort_values(keys).reset_index(drop=True)[columns]
+
+
+def backtest_drivers(backtest: pd.DataFrame, series: str = "vard_omsorg", horizon: int = 10,
+                     method: str = "model", top: int = 5) -> pd.DataFrame:
+    """The municipalities that drive a mean error: the largest absolute percentage errors of one cell.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, jump_off, year, observed, predicted, staff_at_jump_off, ape, share_of_mean, break``
+        for the ``top`` rows with the largest error (``share_of_mean``: their part of the mean absolute
+        percentage error of the cell, 0..1). ``attrs["mape"]`` is the cell's mean.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    long = _long(backtest)
+    cell = long[(long["series"] == series) & (long["horizon"] == horizon) & (long["method"] == method)]
+    if cell.empty:
+        raise ValueError(f"no backtest rows for series {series!r} at horizon {horizon}")
+    rows = cell.nlargest(top, "ape")
+    start = rows["constant_staff"] if "constant_staff" in rows else np.nan
+    out = pd.DataFrame({"region_code": rows["region_code"], "jump_off": rows["jump_off"], "year": rows["year"],
+                        "observed": rows["observed"], "predicted": rows["predicted"], "staff_at_jump_off": start,
+                        "ape": rows["ape"], "share_of_mean": rows["ape"] / cell["ape"].sum(),
+                        "break": rows["break"]}).reset_index(drop=True)
+    out.attrs["mape"] = float(cell["ape"].mean())
+    return out
 
 
 def cached_backtest(jump_offs: Sequence[int] = JUMP_OFFS, processed_dir: Path | None = None,
