@@ -118,22 +118,22 @@ def derived_table(result) -> pd.DataFrame:
          f"Kolada n00098{year('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar"),
         ("Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+",
          " / ".join(fmt_percent(rates[k]) for k in ("use_65_79", "use_80_89", "use_90")),
-         f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
-         if pd.notna(v.get("n20892")) else
-         "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89"),
+         (f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
+          if pd.notna(v.get("n20892")) else
+          "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89")),
         ("Åldersfördelning under 55 år (personal och nyanställda)", "rikets anställda", EMPLOYEE_AGE_PROFILE_SOURCE),
         ("Åldersfördelning 55+ år", "följer pensionsåldern",
-         f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
-         "enligt fördelningen av pensionsåldern"),
+         (f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
+         "enligt fördelningen av pensionsåldern")),
         ("Pensionsavgångar basåret, andel av personalen", fmt_percent(t["retirement_rate"]), "Modellens åldersfördelning"),
         ("Personalomsättning utöver pension, använd", f"{fmt_percent(t['turnover'])} per år", t["source"]),
     ]
     if "gross_mean" in t:
         rows.append(("Avgångar inkl. pension, kommunens medel (landets 5–50–95-percentiler)",
-                     f"{fmt_percent(t['gross_mean'])} ({fmt_percent(t['national_p05'])} – "
-                     f"{fmt_percent(t['national_median'])} – {fmt_percent(t['national_p95'])})",
-                     f"Kolada n00239, n00233, {int(t['years'])} år" +
-                     ("; begränsad till 95-percentilen" if t.get("capped") else "")))
+                     (f"{fmt_percent(t['gross_mean'])} ({fmt_percent(t['national_p05'])} – "
+                     f"{fmt_percent(t['national_median'])} – {fmt_percent(t['national_p95'])})"),
+                     (f"Kolada n00239, n00233, {int(t['years'])} år"
+                      + ("; begränsad till 95-percentilen" if t.get("capped") else ""))))
     rows += [
         ("Sysselsatta invånare 15–74 år (kalibrering)", fmt_number(f["employed_residents"]),
          f"Kolada n02202{year('n02202')}; {EMPLOYMENT_PROFILE_SOURCE}"),
@@ -194,6 +194,7 @@ def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Mått": shortfall["label"].to_numpy(),
         "År": shortfall["year"].astype("Int64").astype(str).to_numpy(),
+        "Årsarbetare": shortfall["staff"].to_numpy(),
         "Andel i kommunen": shortfall["share"].to_numpy(),
         "Andel i riket": shortfall["national_share"].to_numpy(),
         "Årsarbetare utan": shortfall["without"].to_numpy(),

@@ -156,7 +156,7 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
 
 
 def _long(backtest: pd.DataFrame) -> pd.DataFrame:
-    frame = backtest[backtest["observed"] > 0]
+    frame = backtest[backtest["observed"] > 0].assign(start=lambda f: f["constant_staff"])
     if "break" not in frame.columns:
         frame = frame.assign(**{"break": False})
     long = frame.melt(id_vars=[c for c in frame.columns if c not in METHODS], value_vars=list(METHODS),
@@ -220,9 +220,8 @@ def backtest_drivers(backtest: pd.DataFrame, series: str = "vard_omsorg", horizo
     if cell.empty:
         raise ValueError(f"no backtest rows for series {series!r} at horizon {horizon}")
     rows = cell.nlargest(top, "ape")
-    start = rows["constant_staff"] if "constant_staff" in rows else np.nan
     out = pd.DataFrame({"region_code": rows["region_code"], "jump_off": rows["jump_off"], "year": rows["year"],
-                        "observed": rows["observed"], "predicted": rows["predicted"], "staff_at_jump_off": start,
+                        "observed": rows["observed"], "predicted": rows["predicted"], "staff_at_jump_off": rows["start"],
                         "ape": rows["ape"], "share_of_mean": rows["ape"] / cell["ape"].sum(),
                         "break": rows["break"]}).reset_index(drop=True)
     out.attrs["mape"] = float(cell["ape"].mean())

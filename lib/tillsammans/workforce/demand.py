@@ -24,7 +24,7 @@ def check_base_year(population: pd.DataFrame, base_year: int | None) -> int:
     """The base year (default: the frame's first year); it must be a year of the frame."""
     years = population["year"].unique()
     year = int(population["year"].min()) if base_year is None else int(base_year)
-    if year not in set(int(y) for y in years):
+    if year not in {int(y) for y in years}:
         raise ValueError(f"base year {year} is not in the population frame (years "
                          f"{int(population['year'].min())}–{int(population['year'].max())}); pass a frame "
                          "that includes the base year (tillsammans.workforce.base_year())")

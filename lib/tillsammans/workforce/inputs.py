@@ -55,6 +55,11 @@ LOCAL_KPIS: dict[str, str] = {
     "n11023": "Årsarbetare i förskolan med pedagogisk högskoleexamen, andel",
     "u23495": "Omsorgspersonal i särskilt boende för äldre med adekvat utbildning, andel",
     "n17826": "Lärare med lärarlegitimation och behörighet i gymnasieskola, kommunala skolor, andel",
+    "n15809": "Elever i kommunal grundskola belägen i kommunen åk 1–9, antal",
+    "n15034": "Elever per lärare (heltidstjänst) i kommunal grundskola åk 1–9",
+    "n15814": "Lärare med lärarlegitimation och behörighet i minst ett ämne i grundskola åk 1–9, kommunala skolor, andel",
+    "n17820": "Elever i kommunal gymnasieskola i kommunen, antal",
+    "n17817": "Elever per lärare (heltidstjänst) i kommunal gymnasieskola",
 }
 
 #: Kolada KPIs read for Sweden (the national cost shares and comparison values).
@@ -190,6 +195,37 @@ def kolada_series(tidy: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray,
 @lru_cache(maxsize=4)
 def _series_all(directory: str, stamp: float) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     return kolada_series(_kolada_all(directory, stamp))
+
+
+@lru_cache(maxsize=16)
+def _weighted_share(directory: str, stamp: float, share_kpi: str, pupils_kpi: str, ratio_kpi: str,
+                    year: int) -> tuple[float, int | None]:
+    tidy = _kolada_all(directory, stamp)
+    sel = tidy[tidy["kpi"].isin([share_kpi, pupils_kpi, ratio_kpi]) & (tidy["region_code"].str.len() == 4)]
+    wide = sel.pivot_table(index=["year", "region_code"], columns="kpi", values="value").reindex(
+        columns=[share_kpi, pupils_kpi, ratio_kpi]).dropna()
+    wide = wide[wide[ratio_kpi] > 0]
+    years = sorted(y for y in wide.index.get_level_values("year").unique() if y <= year)
+    if not years:
+        return np.nan, None
+    w = wide.loc[years[-1]]
+    teachers = w[pupils_kpi] / w[ratio_kpi]
+    return float((teachers * w[share_kpi]).sum() / teachers.sum()), int(years[-1])
+
+
+def national_teacher_share(share_kpi: str, pupils_kpi: str, ratio_kpi: str, year: int,
+                           processed_dir: Path | None = None) -> tuple[float, int | None]:
+    """Sweden's share of qualified teachers where Kolada publishes no national value.
+
+    The municipalities' shares (``share_kpi``, percent) weighted by their teacher FTE (pupils ``pupils_kpi``
+    ÷ pupils per teacher FTE ``ratio_kpi``), in ``year`` or the latest earlier year with data.
+
+    Returns
+    -------
+    (float, int or None)
+        The share in percent and the year used (NaN, None without data).
+    """
+    return _weighted_share(*_processed(processed_dir), share_kpi, pupils_kpi, ratio_kpi, int(year))
 
 
 def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,

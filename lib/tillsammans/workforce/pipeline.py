@@ -20,14 +20,18 @@ from tillsammans import assumptions as shared_assumptions
 from tillsammans.workforce import exits as exits_step
 from tillsammans.workforce.assumptions import Assumptions, make_assumptions
 from tillsammans.workforce.demand import check_base_year, sector_order, use_rates
-from tillsammans.workforce.gap import gap, qualified_shortfall, recruitment_need, run_paths
+from tillsammans.workforce.gap import QUALIFICATIONS, gap, qualified_shortfall, recruitment_need, run_paths
 from tillsammans.workforce.inputs import (
     Prepared,
-    base_year as study_base_year,
     employment_range,
     model_inputs,
+    national_teacher_share,
     read_kolada,
+    value_year,
     values,
+)
+from tillsammans.workforce.inputs import (
+    base_year as study_base_year,
 )
 from tillsammans.workforce.levers import levers_table
 from tillsammans.workforce.local import local_for
@@ -132,7 +136,7 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
                          "årsarbetare > 0")
     staff_age = exits_step.staff_age_profile(staff, a.retirement_age, a.retirement_age_sd)
     rates = use_rates(inputs, municipality, population, year0, a.use_90_ratio)
-    _, years, pop = population_array(population[population["year"] == year0])
+    _, _, pop = population_array(population[population["year"] == year0])
     factors = supply_factors(inputs, municipality, pop[0, 0], year0, a.commuting, processed_dir)
     hazard = exits_step.retirement_hazard(a.retirement_age, a.retirement_age_sd)
     ages = exits_step.age_array(staff_age)
@@ -153,6 +157,21 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
                         employment_range(tidy, municipality), part_timers if np.isfinite(part_timers) else 0.0,
                         sick if np.isfinite(sick) else 0.0, ages)
     return prepared, inputs, staff
+
+
+def national_qualifications(inputs: pd.DataFrame, municipality: str, processed_dir: Path | None = None
+                            ) -> dict[str, tuple[float, str]]:
+    """Sweden's qualified-teacher shares Kolada lacks: the teacher-weighted mean of all municipalities in the
+    year of the municipality's own value (:func:`~tillsammans.workforce.inputs.national_teacher_share`)."""
+    out = {}
+    for q in QUALIFICATIONS.values():
+        year = value_year(inputs, municipality, q.kpi)
+        if q.teachers is None or year is None:
+            continue
+        share, used = national_teacher_share(q.kpi, *q.teachers, year, processed_dir)
+        if used is not None:
+            out[q.kpi] = (share, f"vägt medel av landets kommuner (lärare i heltidstjänster), Kolada {q.kpi}, {used}")
+    return out
 
 
 def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -223,7 +242,9 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"), staff.attrs.get("file"), inputs,
         staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, need,
         need_total, recruitment_need(need, flows), supplied, gapped, levers,
-        qualified_shortfall(inputs, municipality, prepared.sectors), ranges, bands, torn, n_paths)
+        qualified_shortfall(inputs, municipality, prepared.sectors, national_qualifications(inputs, municipality,
+                                                                                          processed_dir)),
+        ranges, bands, torn, n_paths)
 
 
 def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataFrame:
