@@ -151,6 +151,11 @@ def test_bad_assumptions_are_rejected(name, value, message):
         wf.make_assumptions(**{name: value})
 
 
+def test_commuting_must_be_a_boolean():
+    with pytest.raises(TypeError, match=r"commuting must be True or False, got 'yes'"):
+        wf.make_assumptions(commuting="yes")
+
+
 def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match="productivity"):
         wf.staff_need(synthetic_population(), unit_staff(), RATES, productivity=0.5)

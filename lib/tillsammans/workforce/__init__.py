@@ -55,11 +55,20 @@ from tillsammans.workforce.inputs import (
 )
 from tillsammans.workforce.levers import LEVERS, lever_gap, levers_table
 from tillsammans.workforce.local import AGE_BANDS, LocalDataError, local_for, local_hr_path, read_local_hr
+from tillsammans.workforce.network import (
+    JOINT,
+    POPULATION_VARIANTS,
+    municipal_seed,
+    network_comparison,
+    network_results,
+    network_total,
+    network_workforce,
+    population_sensitivity,
+)
 from tillsammans.workforce.pipeline import (
     WorkforceResult,
     assumptions_table,
     compare,
-    network_comparison,
     prepare,
     sector_results,
     workforce,
@@ -67,12 +76,7 @@ from tillsammans.workforce.pipeline import (
 from tillsammans.workforce.sectors import SECTORS, USER_GROUPS, sector_table, working_age
 from tillsammans.workforce.staff import national_shares, sector_staff, staff_today
 from tillsammans.workforce.supply import supply_factors
-from tillsammans.workforce.uncertainty import (
-    POPULATION_VARIANTS,
-    UNCERTAIN,
-    assumption_ranges,
-    population_sensitivity,
-)
+from tillsammans.workforce.uncertainty import UNCERTAIN, assumption_ranges
 
 __all__ = [
     "AGE_BANDS",
@@ -80,6 +84,7 @@ __all__ = [
     "BREAK_FACTOR",
     "EMPLOYEE_AGE_PROFILE_SOURCE",
     "EMPLOYMENT_PROFILE_SOURCE",
+    "JOINT",
     "LEVERS",
     "LOCAL_KPIS",
     "NATIONAL_KPIS",
@@ -106,8 +111,12 @@ __all__ = [
     "local_hr_path",
     "make_assumptions",
     "model_inputs",
+    "municipal_seed",
     "national_shares",
     "network_comparison",
+    "network_results",
+    "network_total",
+    "network_workforce",
     "population_sensitivity",
     "prepare",
     "project_staff",

@@ -9,7 +9,7 @@ cooperation ranking reads. Presentation text (Swedish labels) lives in the noteb
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,6 @@ from tillsammans.workforce.inputs import (
     base_year as study_base_year,
 )
 from tillsammans.workforce.levers import levers_table
-from tillsammans.workforce.local import local_for
 from tillsammans.workforce.sectors import SECTORS, population_array
 from tillsammans.workforce.staff import sector_staff, staff_today
 from tillsammans.workforce.supply import supply_factors
@@ -78,6 +77,9 @@ class WorkforceResult:
     intervals: pd.DataFrame | None = None
     tornado: pd.DataFrame | None = None
     n_paths: int = 0
+    #: Per path (Monte Carlo): ``years`` and ``staff_need``, ``recruitment_need``, ``gap`` as arrays paths ×
+    #: years × (sectors + total); the network sums them path by path.
+    paths: dict[str, np.ndarray] | None = None
 
     def key_figures(self) -> dict[str, float]:
         """Key numbers: staff today, need, cumulative recruitment need and its parts, supply and gap in the end
@@ -229,7 +231,7 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
                           productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
                           extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
     ranges = assumption_ranges(a, prepared)
-    bands = torn = None
+    bands = torn = paths = None
     n_paths = 0
     if sim_population is not None:
         sims, sim_years, sim_pop = population_array(sim_population)
@@ -244,7 +246,7 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         need_total, recruitment_need(need, flows), supplied, gapped, levers,
         qualified_shortfall(inputs, municipality, prepared.sectors, national_qualifications(inputs, municipality,
                                                                                           processed_dir)),
-        ranges, bands, torn, n_paths)
+        ranges, bands, torn, n_paths, paths)
 
 
 def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataFrame:
@@ -286,51 +288,6 @@ def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:
     """
     return pd.DataFrame([{"region_code": code, "base_year": r.base_year, "end_year": r.end_year,
                           **r.key_figures()} for code, r in results.items()])
-
-
-def network_comparison(
-    municipalities: Sequence[str],
-    end_year: int = 2040,
-    scenario: str = "base",
-    local: str | Path | None = "auto",
-    processed_dir: Path | None = None,
-    cache: bool = True,
-    n_sims: int = 0,
-    seed: int = DEFAULT_SEED,
-    **assumptions,
-) -> pd.DataFrame:
-    """:func:`compare` for several municipalities, each with its main projection (and ``n_sims`` paths).
-
-    An explicit ``local`` file applies only to the municipality it belongs to; the others use their own
-    ``data/raw/local/hr_<code>.csv`` if present. With ``cache=True`` the result is computed once per build
-    and kept in ``data/processed/cache`` (keyed on the data, the model source, the arguments and the user's
-    local extracts).
-    """
-    from tillsammans import paths, population
-    from tillsammans.cache import cached, files_hash
-
-    codes = list(municipalities)
-    make_assumptions(**assumptions)
-
-    def compute() -> pd.DataFrame:
-        inputs = population.load_inputs(processed_dir)
-        results = {}
-        for c in codes:
-            pop = population.project_population(c, end_year, scenario, inputs=inputs)
-            sims = (population.simulate_population(c, end_year, scenario, n_sims=n_sims, inputs=inputs)
-                    if n_sims else None)
-            results[c] = workforce(c, pop, sims, local=local_for(c, local), processed_dir=processed_dir,
-                                   seed=seed, **assumptions)
-        return compare(results)
-
-    local_text = str(local)
-    if local not in (None, "auto") and Path(local).is_file():
-        local_text += ":" + files_hash(Path(local).parent)
-    parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "local": local_text,
-                  "n_sims": n_sims, "seed": seed, "assumptions": assumptions,
-                  "local_files": files_hash(paths.local_dir())}
-    return cached("workforce_network", compute, modules=["tillsammans.population", "tillsammans.workforce"],
-                  parameters=parameters, processed_dir=processed_dir, enabled=cache)
 
 
 def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> pd.DataFrame:
