@@ -35,6 +35,19 @@ SERIES_LABELS = {"total": "Alla årsarbetare (n00098)", "forskola": "Förskola (
 METHOD_LABELS = {"model": "Modellen", "constant_staff": "Oförändrad personal",
                  "constant_per_inhabitant": "Oförändrad personal per invånare"}
 
+#: Swedish names of the population model's calibration choices (:data:`tillsammans.workforce.POPULATION_VARIANTS`).
+VARIANT_LABELS: dict[str, str] = {
+    "main": "Huvudberäkningen",
+    "window_3_years": "Flyttningar från de senaste 3 åren (i stället för 5)",
+    "window_9_years": "Flyttningar från de senaste 9 åren (i stället för 5)",
+    "own_migration_profile": "Inflyttarnas ålder: kommunens egen profil utan utjämning mot länet",
+    "county_migration_profile": "Inflyttarnas ålder: länets profil",
+    "no_age_group_alignment": "Ingen avstämning mot Koladas åldersgrupper 2022",
+    "no_latest_totals": "Inte framförd till SCB:s folkmängd 2023–2025",
+    "pure_projection_from_2019": "Ren framskrivning från 2019 (inga observerade flyttningar, födda, döda efter 2019)",
+    "jump_off_2022": "Startår 2022 (Koladas åldersgrupper) i stället för 2019 (SCB:s ettårsklasser)",
+}
+
 #: Swedish column labels of :func:`tillsammans.workforce.compare`.
 COMPARE_LABELS: dict[str, str] = {
     "staff_today": "Årsarbetare i dag",
@@ -189,6 +202,51 @@ def backtest_drivers_table(drivers: pd.DataFrame, names) -> pd.DataFrame:
     })
 
 
+def network_table(municipalities: pd.DataFrame, total: pd.DataFrame, names, end_year: int) -> pd.DataFrame:
+    """The network's municipalities and their sum, with 80 % intervals, as a Swedish table.
+
+    ``municipalities`` and ``total`` are the two parts of :func:`tillsammans.workforce.network_workforce`;
+    the sum's interval is that of the path-by-path sums, not the sum of the intervals.
+    """
+    m = municipalities
+    rows = pd.DataFrame({
+        "Kommun": [names(c) for c in m["region_code"]],
+        "Årsarbetare i dag": m["staff_today"].to_numpy(),
+        "Behov": m["need_end"].to_numpy(), "Behov, 10 %": m["need_end_q10"].to_numpy(),
+        "Behov, 90 %": m["need_end_q90"].to_numpy(),
+        "Rekrytering": m["cum_recruitment_need"].to_numpy(),
+        "Rekrytering, 10 %": m["cum_recruitment_need_q10"].to_numpy(),
+        "Rekrytering, 90 %": m["cum_recruitment_need_q90"].to_numpy(),
+        "Gap i dag": m["gap_base"].to_numpy(),
+        "Gap": m["gap_end"].to_numpy(), "Gap, 10 %": m["gap_end_q10"].to_numpy(),
+        "Gap, 90 %": m["gap_end_q90"].to_numpy(),
+    })
+    end = total[total["year"] == end_year].set_index("output")
+    sum_row = {"Kommun": "Nätverket", "Årsarbetare i dag": m["staff_today"].sum(),
+               "Behov": end.loc["staff_need", "central"], "Behov, 10 %": end.loc["staff_need", "q10"],
+               "Behov, 90 %": end.loc["staff_need", "q90"],
+               "Rekrytering": end.loc["recruitment_need", "central"],
+               "Rekrytering, 10 %": end.loc["recruitment_need", "q10"],
+               "Rekrytering, 90 %": end.loc["recruitment_need", "q90"], "Gap i dag": m["gap_base"].sum(),
+               "Gap": end.loc["gap", "central"], "Gap, 10 %": end.loc["gap", "q10"], "Gap, 90 %": end.loc["gap", "q90"]}
+    return pd.concat([rows, pd.DataFrame([sum_row])], ignore_index=True)
+
+
+def sensitivity_table(sensitivity: pd.DataFrame, names, municipality: str | None = None) -> pd.DataFrame:
+    """:func:`tillsammans.workforce.population_sensitivity` as a Swedish table: one row per choice, the
+    network's gap and its change, and the municipality's when it is in the network."""
+    total = sensitivity[sensitivity["region_code"] == "total"].set_index("variant")
+    out = pd.DataFrame({"Val i befolkningsmodellen": [VARIANT_LABELS.get(v, v) for v in total.index],
+                        "Invånare 20–64 år, nätverket": total["working_age"].to_numpy(),
+                        "Gap, nätverket": total["gap"].to_numpy(),
+                        "Skillnad, nätverket": total["gap_change"].to_numpy()})
+    if municipality is not None and municipality in set(sensitivity["region_code"]):
+        own = sensitivity[sensitivity["region_code"] == municipality].set_index("variant").reindex(total.index)
+        out[f"Gap, {names(municipality)}"] = own["gap"].to_numpy()
+        out[f"Skillnad, {names(municipality)}"] = own["gap_change"].to_numpy()
+    return out
+
+
 def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
     """Today's qualified-staff shortfall as a Swedish table."""
     return pd.DataFrame({
@@ -202,5 +260,20 @@ def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-__all__ = ["ASSUMPTION_LABELS", "COMPARE_LABELS", "LEVER_LABELS", "METHOD_LABELS", "SERIES_LABELS",
-           "backtest_drivers_table", "backtest_table", "derived_table", "draw_tornado", "ranges_table", "shortfall_table", "tornado_table"]
+__all__ = [
+    "ASSUMPTION_LABELS",
+    "COMPARE_LABELS",
+    "LEVER_LABELS",
+    "METHOD_LABELS",
+    "SERIES_LABELS",
+    "VARIANT_LABELS",
+    "backtest_drivers_table",
+    "backtest_table",
+    "derived_table",
+    "draw_tornado",
+    "network_table",
+    "ranges_table",
+    "sensitivity_table",
+    "shortfall_table",
+    "tornado_table",
+]
