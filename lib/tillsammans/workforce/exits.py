@@ -177,22 +177,29 @@ def project_staff(age0: np.ndarray, need: np.ndarray, hazard: np.ndarray, turnov
     keep = (1 - h) * stay[:, None]  # paths × ages: neither retiring nor leaving otherwise
     out = {k: np.zeros((paths, n_years - 1, n_sectors)) for k in ("retirements", "turnover", "hires")}
     aged = np.empty_like(stock)
+    hired = np.flatnonzero(shape > 0)
+    lo, hi = (int(hired[0]), int(hired[-1]) + 1) if hired.size else (0, 0)
+    hires_by_age = np.empty((paths, n_sectors, hi - lo))
+    total = stock.sum(axis=2)
     for t in range(1, n_years):
         aged[:, :, 0] = 0.0
         aged[:, :, 1:] = stock[:, :, :-1]
         aged[:, :, -1] += stock[:, :, -1]
-        total = aged.sum(axis=2)
         retiring = np.einsum("psa,pa->ps", aged, h)
         left = (total - retiring) * stay[:, None]
         hires = need[:, t, :] - left
         # a falling need shrinks every age group alike rather than hiring a negative number of people
         shrink = np.where((hires < 0) & (left > 0), need[:, t, :] / np.where(left > 0, left, 1.0), 1.0)
         np.multiply(aged, keep[:, None, :], out=stock)
-        stock *= shrink[:, :, None]
-        stock += np.maximum(hires, 0.0)[:, :, None] * shape
+        if (shrink != 1.0).any():
+            stock *= shrink[:, :, None]
+        added = np.maximum(hires, 0.0)
+        np.multiply(added[:, :, None], shape[lo:hi], out=hires_by_age)
+        stock[:, :, lo:hi] += hires_by_age
         out["retirements"][:, t - 1] = retiring
         out["turnover"][:, t - 1] = total - retiring - left
         out["hires"][:, t - 1] = hires
+        total = left * shrink + added  # the hires' age shape sums to 1
     return out
 
 
