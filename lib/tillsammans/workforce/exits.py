@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from tillsammans.workforce.inputs import _processed, employee_age_shape, kolada_all
+from tillsammans.workforce.inputs import employee_age_shape, kolada_all, session_key
 from tillsammans.workforce.local import AGE_BANDS
 from tillsammans.workforce.sectors import SECTORS
 
@@ -243,7 +243,7 @@ def turnover_table(processed_dir: Path | None = None, tidy: pd.DataFrame | None 
         ``region_code, mean, min, max, years`` (shares per year, incl. retirement), municipalities only.
     """
     if tidy is None:
-        return _turnover_table(*_processed(processed_dir)).copy()
+        return _turnover_table(*session_key(processed_dir)).copy()
     rates = gross_leaving_rates(tidy)
     rates = rates[rates["region_code"].str.len() == 4]
     return (rates.groupby("region_code")["rate"].agg(["mean", "min", "max", "count"])

@@ -136,7 +136,9 @@ def _kolada_all(directory: str, stamp: float) -> pd.DataFrame:
     return frame.astype({"kpi": object, "region_code": object}).reset_index(drop=True)
 
 
-def _processed(processed_dir: Path | None) -> tuple[str, float]:
+def session_key(processed_dir: Path | None) -> tuple[str, float]:
+    """The key of the per-session memory of a processed folder: its path and its manifest's modification
+    time (a rebuilt folder is read again)."""
     directory = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     manifest = directory / "manifest.json"
     return str(directory.resolve()), (manifest.stat().st_mtime if manifest.exists() else 0.0)
@@ -148,7 +150,7 @@ def kolada_all(processed_dir: Path | None = None) -> pd.DataFrame:
     Read once per session and kept in memory (keyed on the processed folder and its manifest's
     modification time, so a rebuilt data folder is read again).
     """
-    return _kolada_all(*_processed(processed_dir))
+    return _kolada_all(*session_key(processed_dir))
 
 
 def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
@@ -175,7 +177,7 @@ def base_year(processed_dir: Path | None = None) -> int:
     Every notebook, the index and the workforce model take "i dag" from this function (2022 in today's
     mirror); when a later year is published for all municipalities it moves by itself.
     """
-    return _base_year(*_processed(processed_dir))
+    return _base_year(*session_key(processed_dir))
 
 
 def kolada_series(tidy: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
@@ -225,7 +227,7 @@ def national_teacher_share(share_kpi: str, pupils_kpi: str, ratio_kpi: str, year
     (float, int or None)
         The share in percent and the year used (NaN, None without data).
     """
-    return _weighted_share(*_processed(processed_dir), share_kpi, pupils_kpi, ratio_kpi, int(year))
+    return _weighted_share(*session_key(processed_dir), share_kpi, pupils_kpi, ratio_kpi, int(year))
 
 
 def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
@@ -249,7 +251,7 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
         ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
     """
     if series is None:
-        series = (_series_all(*_processed(processed_dir)) if tidy is None else
+        series = (_series_all(*session_key(processed_dir)) if tidy is None else
                   kolada_series(tidy[tidy["region_code"].isin([municipality, SWEDEN])]))
     empty = (np.array([], dtype=np.int64), np.array([]))
     rows = []

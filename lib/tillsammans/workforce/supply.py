@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tillsammans.workforce.inputs import _processed, employment_rates, kolada_all, values
+from tillsammans.workforce.inputs import employment_rates, kolada_all, session_key, values
 
 #: Average retirement age in the year the employment profile describes (Pensionsmyndigheten: mean age of
 #: first withdrawal of the public pension, 64,8 years in 2022); a higher assumed age shifts the profile 55+.
@@ -54,7 +54,7 @@ def fte_per_person(year: int, processed_dir: Path | None = None) -> float:
 
     Kolada ``n00098`` ÷ (``n02201`` × ``n02203``) in ``year`` (or the latest earlier year with ``n02203``).
     """
-    return _fte_per_person(*_processed(processed_dir), int(year))
+    return _fte_per_person(*session_key(processed_dir), int(year))
 
 
 def employment_profile(shift: float | np.ndarray = 0.0) -> np.ndarray:
