@@ -10,8 +10,14 @@ inhabitant.
 
 The observed population by single age exists for 2019 only, so each year's population is synthesised: the
 2019 single-age counts scaled, within each of Kolada's age groups (0, 1–5, 6–15, 16–19, 20–64, 65–79, 80+),
-to that year's observed group total. Use rates for eldercare are those of the jump-off year (2015, the
-first year Kolada has them, for the 2012 jump-off).
+to that year's observed group total. Staff and populations are the jump-off's; a few weights start later in
+Kolada and are taken from their first year (eldercare use rates from 2015 for the 2012 jump-off; Sweden's
+cost shares that split the staff outside preschool and care, 2014–2016, for 2012 and 2015).
+
+Error measures (:func:`backtest_errors`): the mean, the median and the staff-weighted absolute percentage
+error, the bias, and the same without organisational breaks of the observed series (:func:`series_breaks`:
+staff moved to or from a company, a joint board or private providers show up as jumps no demography
+explains); :func:`backtest_drivers` lists the municipalities behind a mean.
 """
 
 from __future__ import annotations
