@@ -12,7 +12,10 @@ each a module of functions from DataFrames and parameters to DataFrames:
 5. *gap* (:mod:`.gap`): recruitment need, need − supply, today's qualified-staff shortfall; levers
    (:mod:`.levers`);
 6. *uncertainty* (:mod:`.uncertainty`): joint Monte Carlo over population paths and workforce assumptions,
-   a tornado, the population model's calibration choices.
+   a tornado.
+
+Several municipalities (:mod:`.network`): the network on jointly drawn paths and its total with intervals
+(not a sum of intervals), and the workforce results under the population model's calibration choices.
 
 :func:`workforce` (:mod:`.pipeline`) runs them in order. Typical use::
 
