@@ -233,3 +233,63 @@ def test_latest_observed_year_is_read_from_the_manifest(processed_dir):
     assert data.latest_observed_year(processed_dir=processed_dir) == 2025
     assert population.latest_observed_year(processed_dir) == 2025
     assert "senast observerade folkmängd 2025" in plots.data_vintage(data.read_manifest(processed_dir))
+
+
+# -- the extra Kolada file (teachers, pupils, preschool staff, housing) ------------------------------------
+
+
+def test_extra_kolada_values_are_built_and_read_like_the_others(processed_dir):
+    """values_extra.csv.gz and kpis_extra.csv are processed tables, and data.kolada finds their KPIs."""
+    from tillsammans.data.catalog import KOLADA_EXTRA_KPIS
+
+    manifest = data.read_manifest(processed_dir)
+    assert {"kolada_values_extra", "kolada_kpis_extra"} <= set(manifest["tables"])
+    extra = data.load_table("kolada_values_extra", processed_dir)
+    main = data.load_table("kolada_values", processed_dir, columns=["kpi"])
+    assert set(extra["kpi"]) == set(KOLADA_EXTRA_KPIS) == set(data.load_table("kolada_kpis_extra", processed_dir)["kpi"])
+    assert not set(extra["kpi"]) & set(main["kpi"])
+    # teachers and housing are reachable the same way as every other KPI, beside a main-file KPI
+    both = data.kolada(["n15034", "n07917", "n01951"], regions=["0381"], processed_dir=processed_dir)
+    assert set(both["kpi"]) == {"n15034", "n07917", "n01951"}
+    assert both.groupby("kpi")["year"].max().to_dict() == {"n01951": 2022, "n07917": 2022, "n15034": 2022}
+    # every municipality has its compulsory-school pupils and pupils per teacher FTE in 2022
+    pupils = extra[(extra["kpi"].isin(["n15809", "n15034"])) & (extra["year"] == 2022)]
+    assert pupils.groupby("kpi")["region_code"].nunique().to_dict() == {"n15034": 290, "n15809": 290}
+
+
+def test_a_kpi_in_two_kolada_files_is_refused():
+    from tillsammans.data.validate import check_kolada_kpis
+
+    def values(*kpis):
+        return pd.DataFrame({"kpi": list(kpis), "region_code": "0381", "year": 2022, "gender": "T", "value": 1.0})
+
+    def catalogue(*kpis):
+        return pd.DataFrame({"kpi": list(kpis), "title": "x"})
+
+    pairs = [("kolada_values", "kolada_kpis"), ("kolada_values_extra", "kolada_kpis_extra")]
+    good = {"kolada_values": values("n01951"), "kolada_kpis": catalogue("n01951"),
+            "kolada_values_extra": values("n15034"), "kolada_kpis_extra": catalogue("n15034")}
+    check_kolada_kpis(good, pairs, catalogued=["kolada_values_extra"])
+    with pytest.raises(DataValidationError, match=r"kolada_values_extra: KPI n01951 is also in kolada_values"):
+        check_kolada_kpis({**good, "kolada_values_extra": values("n15034", "n01951")}, pairs)
+    with pytest.raises(DataValidationError, match=r"KPI\(s\) \['n15035'\] not in the catalogue kolada_kpis_extra"):
+        check_kolada_kpis({**good, "kolada_values_extra": values("n15034", "n15035")}, pairs,
+                          catalogued=["kolada_values_extra"])
+    with pytest.raises(DataValidationError, match=r"kolada_kpis_extra: KPI\(s\) \['n01951'\] also in kolada_kpis"):
+        check_kolada_kpis({**good, "kolada_kpis_extra": catalogue("n15034", "n01951")}, pairs)
+
+
+def test_build_refuses_an_extra_file_that_repeats_a_main_kpi(tmp_path, processed_dir):
+    """A values_extra.csv.gz with a KPI of values.csv.gz stops the build; processed data stay as they were."""
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.raw_dir(), raw)
+    processed = tmp_path / "processed"
+    shutil.copytree(processed_dir, processed, ignore=shutil.ignore_patterns("cache"))
+    before = (processed / "manifest.json").read_bytes()
+    target = raw / TABLES["kolada_values_extra"].raw
+    frame = pd.read_csv(target, dtype={"region_code": str})
+    frame.loc[frame.index[:3], "kpi"] = "n00098"  # Årsarbetare totalt lives in values.csv.gz
+    frame.to_csv(target, index=False, compression="gzip")
+    with pytest.raises(DataValidationError, match=r"KPI n00098 is also in kolada_values"):
+        data.build_processed(raw, processed)
+    assert (processed / "manifest.json").read_bytes() == before

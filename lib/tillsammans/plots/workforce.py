@@ -35,6 +35,19 @@ SERIES_LABELS = {"total": "Alla årsarbetare (n00098)", "forskola": "Förskola (
 METHOD_LABELS = {"model": "Modellen", "constant_staff": "Oförändrad personal",
                  "constant_per_inhabitant": "Oförändrad personal per invånare"}
 
+#: Swedish names of the population model's calibration choices (:data:`tillsammans.workforce.POPULATION_VARIANTS`).
+VARIANT_LABELS: dict[str, str] = {
+    "main": "Huvudberäkningen",
+    "window_3_years": "Flyttningar från de senaste 3 åren (i stället för 5)",
+    "window_9_years": "Flyttningar från de senaste 9 åren (i stället för 5)",
+    "own_migration_profile": "Inflyttarnas ålder: kommunens egen profil utan utjämning mot länet",
+    "county_migration_profile": "Inflyttarnas ålder: länets profil",
+    "no_age_group_alignment": "Ingen avstämning mot Koladas åldersgrupper 2022",
+    "no_latest_totals": "Inte framförd till SCB:s folkmängd 2023–2025",
+    "pure_projection_from_2019": "Ren framskrivning från 2019 (inga observerade flyttningar, födda, döda efter 2019)",
+    "jump_off_2022": "Startår 2022 (Koladas åldersgrupper) i stället för 2019 (SCB:s ettårsklasser)",
+}
+
 #: Swedish column labels of :func:`tillsammans.workforce.compare`.
 COMPARE_LABELS: dict[str, str] = {
     "staff_today": "Årsarbetare i dag",
@@ -118,22 +131,22 @@ def derived_table(result) -> pd.DataFrame:
          f"Kolada n00098{year('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar"),
         ("Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+",
          " / ".join(fmt_percent(rates[k]) for k in ("use_65_79", "use_80_89", "use_90")),
-         f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
-         if pd.notna(v.get("n20892")) else
-         "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89"),
+         (f"Kolada n20891, n20892{year('n20892')} och antagen kvot 90+ / 80–89"
+          if pd.notna(v.get("n20892")) else
+          "Kolada n20891, n20892 för riket (kommunen saknar värde) och antagen kvot 90+ / 80–89")),
         ("Åldersfördelning under 55 år (personal och nyanställda)", "rikets anställda", EMPLOYEE_AGE_PROFILE_SOURCE),
         ("Åldersfördelning 55+ år", "följer pensionsåldern",
-         f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
-         "enligt fördelningen av pensionsåldern"),
+         (f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
+         "enligt fördelningen av pensionsåldern")),
         ("Pensionsavgångar basåret, andel av personalen", fmt_percent(t["retirement_rate"]), "Modellens åldersfördelning"),
         ("Personalomsättning utöver pension, använd", f"{fmt_percent(t['turnover'])} per år", t["source"]),
     ]
     if "gross_mean" in t:
         rows.append(("Avgångar inkl. pension, kommunens medel (landets 5–50–95-percentiler)",
-                     f"{fmt_percent(t['gross_mean'])} ({fmt_percent(t['national_p05'])} – "
-                     f"{fmt_percent(t['national_median'])} – {fmt_percent(t['national_p95'])})",
-                     f"Kolada n00239, n00233, {int(t['years'])} år" +
-                     ("; begränsad till 95-percentilen" if t.get("capped") else "")))
+                     (f"{fmt_percent(t['gross_mean'])} ({fmt_percent(t['national_p05'])} – "
+                     f"{fmt_percent(t['national_median'])} – {fmt_percent(t['national_p95'])})"),
+                     (f"Kolada n00239, n00233, {int(t['years'])} år"
+                      + ("; begränsad till 95-percentilen" if t.get("capped") else ""))))
     rows += [
         ("Sysselsatta invånare 15–74 år (kalibrering)", fmt_number(f["employed_residents"]),
          f"Kolada n02202{year('n02202')}; {EMPLOYMENT_PROFILE_SOURCE}"),
@@ -151,18 +164,87 @@ def derived_table(result) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa"])
 
 
-def backtest_table(errors: pd.DataFrame, horizons=(1, 3, 5, 7, 10)) -> pd.DataFrame:
-    """Backtest errors as a Swedish table: one row per series and horizon, MAPE and bias per method."""
-    sel = errors[errors["horizon"].isin(horizons)]
-    wide = sel.pivot_table(index=["series", "horizon"], columns="method", values=["mape", "bias"], observed=True)
-    wide.columns = [f"{'Fel' if stat == 'mape' else 'Bias'}: {METHOD_LABELS[m]}" for stat, m in wide.columns]
-    n = sel.groupby(["series", "horizon"])["n"].first()
-    out = wide.join(n.rename("Antal")).reset_index()
-    out["series"] = pd.Categorical(out["series"], categories=list(SERIES_LABELS))
-    out = out.sort_values(["series", "horizon"])
-    out["series"] = out["series"].map(SERIES_LABELS)
-    cols = ["Fel: " + METHOD_LABELS[m] for m in METHOD_LABELS] + ["Bias: " + METHOD_LABELS[m] for m in METHOD_LABELS]
-    return out.rename(columns={"series": "Personal", "horizon": "År framåt"})[["Personal", "År framåt", *cols, "Antal"]]
+def backtest_table(errors: pd.DataFrame, horizons=(1, 3, 5, 10)) -> pd.DataFrame:
+    """Backtest errors as a Swedish table: one row per series, horizon and method (percent).
+
+    ``errors`` is :func:`tillsammans.workforce.backtest_errors` by series and horizon.
+    """
+    sel = errors[errors["horizon"].isin(horizons)].copy()
+    sel["series"] = pd.Categorical(sel["series"], categories=list(SERIES_LABELS))
+    sel = sel.sort_values(["series", "horizon", "method"])
+    return pd.DataFrame({
+        "Personal": sel["series"].map(SERIES_LABELS).astype(str).to_numpy(),
+        "År framåt": sel["horizon"].to_numpy(),
+        "Metod": sel["method"].map(METHOD_LABELS).astype(str).to_numpy(),
+        "Medelfel": sel["mape"].to_numpy(),
+        "Medianfel": sel["median_ape"].to_numpy(),
+        "Personalviktat fel": sel["wape"].to_numpy(),
+        "Bias": sel["bias"].to_numpy(),
+        "Medelfel utan seriebrott": sel["mape_no_break"].to_numpy(),
+        "Bias utan seriebrott": sel["bias_no_break"].to_numpy(),
+        "Antal": sel["n"].to_numpy(),
+        "Varav seriebrott": sel["n_break"].to_numpy(),
+    })
+
+
+def backtest_drivers_table(drivers: pd.DataFrame, names) -> pd.DataFrame:
+    """:func:`tillsammans.workforce.backtest_drivers` as a Swedish table; ``names`` maps codes to names."""
+    return pd.DataFrame({
+        "Kommun": [names(c) for c in drivers["region_code"]],
+        "Från år": drivers["jump_off"].astype(str).to_numpy(),
+        "Till år": drivers["year"].astype(str).to_numpy(),
+        "Årsarbetare startåret": drivers["staff_at_jump_off"].to_numpy(),
+        "Förutsagt": drivers["predicted"].to_numpy(),
+        "Utfall": drivers["observed"].to_numpy(),
+        "Fel, procent": drivers["ape"].to_numpy(),
+        "Andel av medelfelet": drivers["share_of_mean"].to_numpy(),
+        "Seriebrott": ["ja" if b else "nej" for b in drivers["break"]],
+    })
+
+
+def network_table(municipalities: pd.DataFrame, total: pd.DataFrame, names, end_year: int) -> pd.DataFrame:
+    """The network's municipalities and their sum, with 80 % intervals, as a Swedish table.
+
+    ``municipalities`` and ``total`` are the two parts of :func:`tillsammans.workforce.network_workforce`;
+    the sum's interval is that of the path-by-path sums, not the sum of the intervals.
+    """
+    m = municipalities
+    rows = pd.DataFrame({
+        "Kommun": [names(c) for c in m["region_code"]],
+        "Årsarbetare i dag": m["staff_today"].to_numpy(),
+        "Behov": m["need_end"].to_numpy(), "Behov, 10 %": m["need_end_q10"].to_numpy(),
+        "Behov, 90 %": m["need_end_q90"].to_numpy(),
+        "Rekrytering": m["cum_recruitment_need"].to_numpy(),
+        "Rekrytering, 10 %": m["cum_recruitment_need_q10"].to_numpy(),
+        "Rekrytering, 90 %": m["cum_recruitment_need_q90"].to_numpy(),
+        "Gap i dag": m["gap_base"].to_numpy(),
+        "Gap": m["gap_end"].to_numpy(), "Gap, 10 %": m["gap_end_q10"].to_numpy(),
+        "Gap, 90 %": m["gap_end_q90"].to_numpy(),
+    })
+    end = total[total["year"] == end_year].set_index("output")
+    sum_row = {"Kommun": "Nätverket", "Årsarbetare i dag": m["staff_today"].sum(),
+               "Behov": end.loc["staff_need", "central"], "Behov, 10 %": end.loc["staff_need", "q10"],
+               "Behov, 90 %": end.loc["staff_need", "q90"],
+               "Rekrytering": end.loc["recruitment_need", "central"],
+               "Rekrytering, 10 %": end.loc["recruitment_need", "q10"],
+               "Rekrytering, 90 %": end.loc["recruitment_need", "q90"], "Gap i dag": m["gap_base"].sum(),
+               "Gap": end.loc["gap", "central"], "Gap, 10 %": end.loc["gap", "q10"], "Gap, 90 %": end.loc["gap", "q90"]}
+    return pd.concat([rows, pd.DataFrame([sum_row])], ignore_index=True)
+
+
+def sensitivity_table(sensitivity: pd.DataFrame, names, municipality: str | None = None) -> pd.DataFrame:
+    """:func:`tillsammans.workforce.population_sensitivity` as a Swedish table: one row per choice, the
+    network's gap and its change, and the municipality's when it is in the network."""
+    total = sensitivity[sensitivity["region_code"] == "total"].set_index("variant")
+    out = pd.DataFrame({"Val i befolkningsmodellen": [VARIANT_LABELS.get(v, v) for v in total.index],
+                        "Invånare 20–64 år, nätverket": total["working_age"].to_numpy(),
+                        "Gap, nätverket": total["gap"].to_numpy(),
+                        "Skillnad, nätverket": total["gap_change"].to_numpy()})
+    if municipality is not None and municipality in set(sensitivity["region_code"]):
+        own = sensitivity[sensitivity["region_code"] == municipality].set_index("variant").reindex(total.index)
+        out[f"Gap, {names(municipality)}"] = own["gap"].to_numpy()
+        out[f"Skillnad, {names(municipality)}"] = own["gap_change"].to_numpy()
+    return out
 
 
 def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
@@ -170,6 +252,7 @@ def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Mått": shortfall["label"].to_numpy(),
         "År": shortfall["year"].astype("Int64").astype(str).to_numpy(),
+        "Årsarbetare": shortfall["staff"].to_numpy(),
         "Andel i kommunen": shortfall["share"].to_numpy(),
         "Andel i riket": shortfall["national_share"].to_numpy(),
         "Årsarbetare utan": shortfall["without"].to_numpy(),
@@ -177,5 +260,20 @@ def shortfall_table(shortfall: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-__all__ = ["ASSUMPTION_LABELS", "COMPARE_LABELS", "LEVER_LABELS", "METHOD_LABELS", "SERIES_LABELS",
-           "backtest_table", "derived_table", "draw_tornado", "ranges_table", "shortfall_table", "tornado_table"]
+__all__ = [
+    "ASSUMPTION_LABELS",
+    "COMPARE_LABELS",
+    "LEVER_LABELS",
+    "METHOD_LABELS",
+    "SERIES_LABELS",
+    "VARIANT_LABELS",
+    "backtest_drivers_table",
+    "backtest_table",
+    "derived_table",
+    "draw_tornado",
+    "network_table",
+    "ranges_table",
+    "sensitivity_table",
+    "shortfall_table",
+    "tornado_table",
+]

@@ -70,17 +70,30 @@ def random_walk(rng: np.random.Generator, n_sims: int, n_years: int, sd: float) 
     return np.cumsum(rng.standard_normal((n_sims, n_years)) * sd, axis=1)
 
 
-def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int) -> dict[str, np.ndarray]:
-    """Level deviations for the engine: multipliers (mortality, fertility) and in-migrant shifts (persons)."""
+def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int,
+                    common_seed: int | None = None) -> dict[str, np.ndarray]:
+    """Level deviations for the engine: multipliers (mortality, fertility) and in-migrant shifts (persons).
+
+    ``common_seed`` (optional) draws the national random walks from ``[common_seed, 0]`` and the regional
+    (county) ones from ``[common_seed, 100 + county]``, so regions simulated with the same ``common_seed`` share
+    path by path the shocks that are common to them (Sweden's; their county's), while their own level and
+    migration deviations come from ``seed``. Without it every draw comes from ``seed`` (as before).
+    """
     rng = np.random.default_rng(seed)
+    if common_seed is None:
+        national = regional = rng
+    else:
+        county = int(model.code[:2]) if model.code[:2].isdigit() else 0
+        national = np.random.default_rng([common_seed, 0])
+        regional = np.random.default_rng([common_seed, 100 + county])
     phi = model.assumptions.persistence
     v = model.variation
     fert = np.exp(ar1_paths(rng, n_sims, n_years, v["births"], phi)
-                  + random_walk(rng, n_sims, n_years, v.get("fertility_trend", 0.0))
-                  + random_walk(rng, n_sims, n_years, v.get("fertility_regional", 0.0)))
+                  + random_walk(national, n_sims, n_years, v.get("fertility_trend", 0.0))
+                  + random_walk(regional, n_sims, n_years, v.get("fertility_regional", 0.0)))
     mort = np.exp(ar1_paths(rng, n_sims, n_years, v["deaths"], phi)
-                  + random_walk(rng, n_sims, n_years, v.get("mortality_trend", 0.0))
-                  + random_walk(rng, n_sims, n_years, v.get("mortality_regional", 0.0)))
+                  + random_walk(national, n_sims, n_years, v.get("mortality_trend", 0.0))
+                  + random_walk(regional, n_sims, n_years, v.get("mortality_regional", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
     net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
     out = {"fertility": fert, "mortality": mort, "in_shift": net}
@@ -106,20 +119,22 @@ def simulate_run(
     inputs: PopulationInputs | None = None,
     processed_dir: Path | None = None,
     as_of: int | None = None,
+    common_seed: int | None = None,
     **assumptions: Any,
 ) -> ProjectionRun:
     """The simulations as arrays (fast path for many regions); see :func:`simulate_population`."""
     _check_sims(n_sims, seed)
+    _check_sims(n_sims, 0 if common_seed is None else common_seed)
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     model = prepare_region(municipality, jump_off, end_year, scenario, inputs, as_of=as_of, **assumptions)
-    return simulate_model(model, inputs, end_year, n_sims, seed)
+    return simulate_model(model, inputs, end_year, n_sims, seed, common_seed)
 
 
 def simulate_model(model: RegionModel, inputs: PopulationInputs, end_year: int, n_sims: int,
-                   seed: int = DEFAULT_SEED) -> ProjectionRun:
+                   seed: int = DEFAULT_SEED, common_seed: int | None = None) -> ProjectionRun:
     """Simulate a prepared region to ``end_year`` (the backtests call this with their own prepared models)."""
     n_proj = end_year - model.last_observed
-    deviations = draw_deviations(model, n_sims, n_proj, seed) if n_proj > 0 else None
+    deviations = draw_deviations(model, n_sims, n_proj, seed, common_seed) if n_proj > 0 else None
     run = run_projection(model, inputs, end_year, deviations)
     if run.population.shape[0] != n_sims:  # nothing left to simulate: every path is the observed one
         run.population = np.broadcast_to(run.population, (n_sims, *run.population.shape[1:]))
@@ -135,6 +150,7 @@ def simulate_population(
     jump_off: int | None = None,
     inputs: PopulationInputs | None = None,
     processed_dir: Path | None = None,
+    common_seed: int | None = None,
     **assumptions: Any,
 ) -> pd.DataFrame:
     """Stochastic cohort-component projection.
@@ -147,6 +163,11 @@ def simulate_population(
         Number of simulated paths, 1..10 000.
     seed : int
         Seed of numpy's default generator (same seed, same paths).
+    common_seed : int, optional
+        Joint simulation of several regions: the national and county random walks of fertility and
+        mortality are drawn from this seed, so regions run with the same ``common_seed`` (and their own,
+        different ``seed``) share those shocks path by path (see :func:`draw_deviations`). Default: every
+        draw from ``seed``.
 
     Returns
     -------
@@ -154,7 +175,7 @@ def simulate_population(
         ``sim, year, sex, age, population`` (population float32, persons on 31 December).
     """
     run = simulate_run(municipality, end_year, scenario, n_sims, seed, jump_off, inputs, processed_dir,
-                       **assumptions)
+                       common_seed=common_seed, **assumptions)
     pop = run.population
     S, n = pop.shape[0], len(run.years)
     cells = n * 2 * 101

@@ -12,7 +12,10 @@ each a module of functions from DataFrames and parameters to DataFrames:
 5. *gap* (:mod:`.gap`): recruitment need, need − supply, today's qualified-staff shortfall; levers
    (:mod:`.levers`);
 6. *uncertainty* (:mod:`.uncertainty`): joint Monte Carlo over population paths and workforce assumptions,
-   a tornado, the population model's calibration choices.
+   a tornado.
+
+Several municipalities (:mod:`.network`): the network on jointly drawn paths and its total with intervals
+(not a sum of intervals), and the workforce results under the population model's calibration choices.
 
 :func:`workforce` (:mod:`.pipeline`) runs them in order. Typical use::
 
@@ -27,7 +30,14 @@ plots or reports.
 """
 
 from tillsammans.workforce.assumptions import ASSUMPTION_NAMES, Assumptions, make_assumptions
-from tillsammans.workforce.backtest import backtest_demand, backtest_errors, cached_backtest
+from tillsammans.workforce.backtest import (
+    BREAK_FACTOR,
+    backtest_demand,
+    backtest_drivers,
+    backtest_errors,
+    cached_backtest,
+    series_breaks,
+)
 from tillsammans.workforce.demand import staff_need, total_over_sectors, use_rates, users
 from tillsammans.workforce.exits import (
     project_staff,
@@ -48,11 +58,20 @@ from tillsammans.workforce.inputs import (
 )
 from tillsammans.workforce.levers import LEVERS, lever_gap, levers_table
 from tillsammans.workforce.local import AGE_BANDS, LocalDataError, local_for, local_hr_path, read_local_hr
+from tillsammans.workforce.network import (
+    JOINT,
+    POPULATION_VARIANTS,
+    municipal_seed,
+    network_comparison,
+    network_results,
+    network_total,
+    network_workforce,
+    population_sensitivity,
+)
 from tillsammans.workforce.pipeline import (
     WorkforceResult,
     assumptions_table,
     compare,
-    network_comparison,
     prepare,
     sector_results,
     workforce,
@@ -60,22 +79,69 @@ from tillsammans.workforce.pipeline import (
 from tillsammans.workforce.sectors import SECTORS, USER_GROUPS, sector_table, working_age
 from tillsammans.workforce.staff import national_shares, sector_staff, staff_today
 from tillsammans.workforce.supply import supply_factors
-from tillsammans.workforce.uncertainty import (
-    POPULATION_VARIANTS,
-    UNCERTAIN,
-    assumption_ranges,
-    population_sensitivity,
-)
+from tillsammans.workforce.uncertainty import UNCERTAIN, assumption_ranges
 
 __all__ = [
-    "AGE_BANDS", "ASSUMPTION_NAMES", "EMPLOYEE_AGE_PROFILE_SOURCE", "EMPLOYMENT_PROFILE_SOURCE", "LEVERS",
-    "LOCAL_KPIS", "NATIONAL_KPIS", "POPULATION_VARIANTS", "QUALIFICATIONS", "SECTORS", "UNCERTAIN",
-    "USER_GROUPS", "Assumptions", "LocalDataError", "WorkforceResult", "assumption_ranges",
-    "assumptions_table", "backtest_demand", "backtest_errors", "cached_backtest", "base_year", "compare", "gap", "lever_gap",
-    "levers_table", "local_for", "local_hr_path", "make_assumptions", "model_inputs", "national_shares",
-    "network_comparison", "population_sensitivity", "prepare", "project_staff", "qualified_shortfall",
-    "read_local_hr", "recruitment_need", "retirement_distribution", "retirement_hazard", "sector_gap",
-    "sector_results", "sector_staff", "sector_table", "staff_age_profile", "staff_need", "staff_today",
-    "supply_factors", "total_over_sectors", "turnover_from_data", "turnover_table", "use_rates", "users",
-    "workforce", "working_age",
+    "AGE_BANDS",
+    "ASSUMPTION_NAMES",
+    "BREAK_FACTOR",
+    "EMPLOYEE_AGE_PROFILE_SOURCE",
+    "EMPLOYMENT_PROFILE_SOURCE",
+    "JOINT",
+    "LEVERS",
+    "LOCAL_KPIS",
+    "NATIONAL_KPIS",
+    "POPULATION_VARIANTS",
+    "QUALIFICATIONS",
+    "SECTORS",
+    "UNCERTAIN",
+    "USER_GROUPS",
+    "Assumptions",
+    "LocalDataError",
+    "WorkforceResult",
+    "assumption_ranges",
+    "assumptions_table",
+    "backtest_demand",
+    "backtest_drivers",
+    "backtest_errors",
+    "base_year",
+    "cached_backtest",
+    "compare",
+    "gap",
+    "lever_gap",
+    "levers_table",
+    "local_for",
+    "local_hr_path",
+    "make_assumptions",
+    "model_inputs",
+    "municipal_seed",
+    "national_shares",
+    "network_comparison",
+    "network_results",
+    "network_total",
+    "network_workforce",
+    "population_sensitivity",
+    "prepare",
+    "project_staff",
+    "qualified_shortfall",
+    "read_local_hr",
+    "recruitment_need",
+    "retirement_distribution",
+    "retirement_hazard",
+    "sector_gap",
+    "sector_results",
+    "sector_staff",
+    "sector_table",
+    "series_breaks",
+    "staff_age_profile",
+    "staff_need",
+    "staff_today",
+    "supply_factors",
+    "total_over_sectors",
+    "turnover_from_data",
+    "turnover_table",
+    "use_rates",
+    "users",
+    "workforce",
+    "working_age",
 ]

@@ -116,7 +116,7 @@ class Assumptions:
         _check_range("productivity_lever", self.productivity_lever, 0, 0.05, "a yearly share")
         _check_range("sick_leave_reduction", self.sick_leave_reduction, 0, 20, "percentage points")
         if not isinstance(self.commuting, bool):
-            raise ValueError(f"commuting must be True or False, got {self.commuting!r}")
+            raise TypeError(f"commuting must be True or False, got {self.commuting!r}")
 
 
 def _check_range(name: str, value: Any, low: float, high: float, unit: str, high_open: bool = False) -> None:

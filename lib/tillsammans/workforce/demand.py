@@ -24,7 +24,7 @@ def check_base_year(population: pd.DataFrame, base_year: int | None) -> int:
     """The base year (default: the frame's first year); it must be a year of the frame."""
     years = population["year"].unique()
     year = int(population["year"].min()) if base_year is None else int(base_year)
-    if year not in set(int(y) for y in years):
+    if year not in {int(y) for y in years}:
         raise ValueError(f"base year {year} is not in the population frame (years "
                          f"{int(population['year'].min())}–{int(population['year'].max())}); pass a frame "
                          "that includes the base year (tillsammans.workforce.base_year())")
@@ -54,8 +54,9 @@ def use_rates(inputs: pd.DataFrame, municipality: str, population: pd.DataFrame,
     pop = population[population["year"] == year]
     if "sim" in pop.columns:
         pop = pop[pop["sim"] == pop["sim"].min()]
-    by_age = pop.groupby("age")["population"].sum()
-    p65, p80, p90 = by_age.loc[65:79].sum(), by_age.loc[80:89].sum(), by_age.loc[90:].sum()
+    by_age = np.bincount(pop["age"].to_numpy(dtype=np.int64), weights=pop["population"].to_numpy(dtype=float),
+                         minlength=101)
+    p65, p80, p90 = by_age[65:80].sum(), by_age[80:90].sum(), by_age[90:].sum()
     r65, r80 = v.get("n20891", np.nan), v.get("n20892", np.nan)
     if not (np.isfinite(r65) and np.isfinite(r80)):
         national = values(inputs, SWEDEN)

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -105,44 +108,84 @@ def sector_gap(need: pd.DataFrame, supply_total: pd.DataFrame, sectors: pd.DataF
     return frame
 
 
-#: Qualification KPIs: sector, KPI of the qualified share, the staff it is applied to, and a Swedish label.
-QUALIFICATIONS: dict[str, tuple[str, str, str]] = {
-    "forskola": ("n11023", "forskola", "Årsarbetare i förskolan med pedagogisk högskoleexamen"),
-    "aldreomsorg": ("u23495", "aldreomsorg", "Omsorgspersonal i särskilt boende med adekvat utbildning"),
-    "gymnasieskola": ("n17826", "gymnasieskola", "Lärare med legitimation och behörighet (gymnasieskola)"),
+@dataclass(frozen=True)
+class Qualification:
+    """A qualified-staff share in Kolada and the staff it applies to.
+
+    ``staff_sector``: the share applies to the model's staff of that sector (årsarbetare); ``teachers``:
+    it applies to the teachers, counted as pupils ÷ pupils per teacher FTE (two Kolada KPIs).
+    """
+
+    kpi: str
+    label: str
+    staff_sector: str | None = None
+    teachers: tuple[str, str] | None = None
+
+
+#: Qualified-staff shares where Kolada measures them, by sector.
+QUALIFICATIONS: dict[str, Qualification] = {
+    "forskola": Qualification("n11023", "Årsarbetare i förskolan med pedagogisk högskoleexamen",
+                              staff_sector="forskola"),
+    "grundskola": Qualification("n15814", "Lärare (grundskola åk 1–9) med legitimation och behörighet i minst "
+                                "ett ämne", teachers=("n15809", "n15034")),
+    "gymnasieskola": Qualification("n17826", "Lärare (gymnasieskola) med legitimation och behörighet i minst "
+                                   "ett ämne", teachers=("n17820", "n17817")),
+    "aldreomsorg": Qualification("u23495", "Omsorgspersonal i särskilt boende med adekvat utbildning",
+                                 staff_sector="aldreomsorg"),
 }
 
 
-def qualified_shortfall(inputs: pd.DataFrame, municipality: str, sectors: pd.DataFrame) -> pd.DataFrame:
+def qualified_shortfall(inputs: pd.DataFrame, municipality: str, sectors: pd.DataFrame,
+                        national: Mapping[str, tuple[float, str]] | None = None) -> pd.DataFrame:
     """Today's qualified-staff shortfall where Kolada measures qualifications.
 
-    For each measured qualification: the municipality's qualified share, Sweden's, and the årsarbetare of
-    the sector without the qualification (staff × (1 − share)) and the årsarbetare needed to reach Sweden's
-    share (staff × (national − local), 0 when the municipality is at or above it). Preschool: ``n11023``
-    (pedagogical degree, all preschools) on the municipal preschool staff; eldercare: ``u23495`` (adequate
-    education, särskilt boende on weekdays) applied to all eldercare staff; upper secondary teachers:
-    ``n17826`` (legitimation and qualification) — Kolada in the processed data has no count of teachers, so
-    only the share is shown and the årsarbetare stay empty.
+    For each measured qualification (:data:`QUALIFICATIONS`): the municipality's qualified share, Sweden's,
+    the årsarbetare without the qualification (staff × (1 − share)) and the årsarbetare needed to reach
+    Sweden's share (staff × (national − local), 0 at or above it).
+
+    * preschool: ``n11023`` (pedagogical degree) on the municipal preschool staff (Kolada ``n11104``);
+    * eldercare: ``u23495`` (adequate education, särskilt boende on weekdays) on all eldercare staff;
+    * teachers in compulsory school (grades 1–9) and upper secondary school, municipal schools:
+      ``n15814`` / ``n17826`` (licence and qualification in at least one subject) on the teacher FTE,
+      pupils ÷ pupils per teacher FTE (``n15809`` ÷ ``n15034``, ``n17820`` ÷ ``n17817``), October.
+
+    Parameters
+    ----------
+    national : mapping, optional
+        ``kpi → (share in percent, source)`` where Kolada has no value for Sweden (e.g. the teacher-weighted
+        mean of the municipalities, :func:`~tillsammans.workforce.inputs.national_teacher_share`).
 
     Returns
     -------
     DataFrame
-        ``sector, kpi, label, year, share, national_share, staff, without, to_national`` (shares 0..1,
-        årsarbetare; NaN where not measured).
+        ``sector, kpi, label, year, share, national_share, national_source, staff, staff_source, without,
+        to_national`` (shares 0..1, årsarbetare; NaN where not measured).
     """
     v, nat = values(inputs, municipality), values(inputs, SWEDEN)
     staff = sectors.set_index("sector")["staff"]
+    national = dict(national or {})
     rows = []
-    for sector, (kpi, applied, label) in QUALIFICATIONS.items():
-        share = v.get(kpi, np.nan) / 100
-        national = nat.get(kpi, np.nan) / 100
-        fte = float(staff.get(applied, np.nan)) if sector != "gymnasieskola" else np.nan
-        rows.append({"sector": sector, "kpi": kpi, "label": label,
-                     "year": value_year(inputs, municipality, kpi), "share": share,
-                     "national_share": national, "staff": fte,
+    for sector, q in QUALIFICATIONS.items():
+        share = v.get(q.kpi, np.nan) / 100
+        if np.isfinite(nat.get(q.kpi, np.nan)):
+            national_share, national_source = nat[q.kpi] / 100, f"Kolada {q.kpi}, riket"
+        else:
+            value, source = national.get(q.kpi, (np.nan, ""))
+            national_share, national_source = value / 100, source
+        if q.teachers is not None:
+            pupils, ratio = v.get(q.teachers[0], np.nan), v.get(q.teachers[1], np.nan)
+            fte = pupils / ratio if ratio > 0 else np.nan
+            staff_source = f"elever Kolada {q.teachers[0]} ÷ elever per lärare {q.teachers[1]}"
+        else:
+            fte = float(staff.get(q.staff_sector, np.nan))
+            staff_source = "modellens personal i dag"
+        rows.append({"sector": sector, "kpi": q.kpi, "label": q.label,
+                     "year": value_year(inputs, municipality, q.kpi), "share": share,
+                     "national_share": national_share, "national_source": national_source, "staff": fte,
+                     "staff_source": staff_source,
                      "without": fte * (1 - share) if np.isfinite(share) else np.nan,
-                     "to_national": fte * max(national - share, 0.0)
-                     if np.isfinite(share) and np.isfinite(national) else np.nan})
+                     "to_national": fte * max(national_share - share, 0.0)
+                     if np.isfinite(share) and np.isfinite(national_share) else np.nan})
     out = pd.DataFrame(rows)
     out["sector"] = pd.Categorical(out["sector"], categories=list(SECTORS))
     return out.sort_values("sector").assign(sector=lambda f: f["sector"].astype(str)).reset_index(drop=True)
@@ -150,8 +193,8 @@ def qualified_shortfall(inputs: pd.DataFrame, municipality: str, sectors: pd.Dat
 
 def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, productivity: float | np.ndarray = 0.0,
               retirement_age: float | np.ndarray = 65.5, retirement_age_sd: float = 1.5,
-              turnover: float | np.ndarray | None = None, employment_level: float | np.ndarray = 1.0
-              ) -> dict[str, np.ndarray]:
+              turnover: float | np.ndarray | None = None, employment_level: float | np.ndarray = 1.0,
+              exits: bool = True) -> dict[str, np.ndarray]:
     """The pipeline demand → exits → supply → gap on arrays, for one or many paths.
 
     Parameters
@@ -162,21 +205,27 @@ def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, pro
         Residents, paths × years × ages 0..100, the base year among ``years``.
     productivity, retirement_age, turnover, employment_level :
         One value, or one value per path (the Monte Carlo draws); ``turnover`` None: from data.
+    exits : bool
+        Follow the staff year by year for retirements and turnover (the costly part); the gap needs only
+        need and supply, so the tornado leaves it out.
 
     Returns
     -------
     dict of ndarray
         ``years`` (from the base year), ``need`` (paths × years × sectors), ``retirements``, ``turnover``,
-        ``hires`` (paths × years−1 × sectors), ``supply``, ``population``, ``working_age`` (paths × years).
+        ``hires`` (paths × years−1 × sectors; only with ``exits``), ``supply``, ``population``, ``working_age``
+        (paths × years).
     """
     keep = years >= prepared.base_year
     years, population = years[keep], population[:, keep, :]
     users_ = population @ user_weights(prepared.rates)
     staff0 = prepared.sectors.set_index("sector")["staff"].reindex(list(SECTORS)).to_numpy()
     need = need_array(users_, staff0, years, prepared.base_year, productivity)
-    hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
-    q = prepared.turnover["turnover"] if turnover is None else turnover
-    flows = project_staff(prepared.age0, need, hazard, q)
+    flows = {}
+    if exits:
+        hazard = retirement_hazard(np.atleast_1d(np.asarray(retirement_age, dtype=float)), retirement_age_sd)
+        q = prepared.turnover["turnover"] if turnover is None else turnover
+        flows = project_staff(prepared.age0, need, hazard, q)
     supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
                             employment_level)
     return {"years": years, "need": need, **flows, "supply": supplied["supply"],

@@ -55,6 +55,11 @@ LOCAL_KPIS: dict[str, str] = {
     "n11023": "Årsarbetare i förskolan med pedagogisk högskoleexamen, andel",
     "u23495": "Omsorgspersonal i särskilt boende för äldre med adekvat utbildning, andel",
     "n17826": "Lärare med lärarlegitimation och behörighet i gymnasieskola, kommunala skolor, andel",
+    "n15809": "Elever i kommunal grundskola belägen i kommunen åk 1–9, antal",
+    "n15034": "Elever per lärare (heltidstjänst) i kommunal grundskola åk 1–9",
+    "n15814": "Lärare med lärarlegitimation och behörighet i minst ett ämne i grundskola åk 1–9, kommunala skolor, andel",
+    "n17820": "Elever i kommunal gymnasieskola i kommunen, antal",
+    "n17817": "Elever per lärare (heltidstjänst) i kommunal gymnasieskola",
 }
 
 #: Kolada KPIs read for Sweden (the national cost shares and comparison values).
@@ -131,7 +136,9 @@ def _kolada_all(directory: str, stamp: float) -> pd.DataFrame:
     return frame.astype({"kpi": object, "region_code": object}).reset_index(drop=True)
 
 
-def _processed(processed_dir: Path | None) -> tuple[str, float]:
+def session_key(processed_dir: Path | None) -> tuple[str, float]:
+    """The key of the per-session memory of a processed folder: its path and its manifest's modification
+    time (a rebuilt folder is read again)."""
     directory = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     manifest = directory / "manifest.json"
     return str(directory.resolve()), (manifest.stat().st_mtime if manifest.exists() else 0.0)
@@ -143,7 +150,7 @@ def kolada_all(processed_dir: Path | None = None) -> pd.DataFrame:
     Read once per session and kept in memory (keyed on the processed folder and its manifest's
     modification time, so a rebuilt data folder is read again).
     """
-    return _kolada_all(*_processed(processed_dir))
+    return _kolada_all(*session_key(processed_dir))
 
 
 def read_kolada(municipality: str, processed_dir: Path | None = None) -> pd.DataFrame:
@@ -170,32 +177,89 @@ def base_year(processed_dir: Path | None = None) -> int:
     Every notebook, the index and the workforce model take "i dag" from this function (2022 in today's
     mirror); when a later year is published for all municipalities it moves by itself.
     """
-    return _base_year(*_processed(processed_dir))
+    return _base_year(*session_key(processed_dir))
+
+
+def kolada_series(tidy: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Each region's KPI series: ``(region_code, kpi) → (years, values)``, years ascending (NaN dropped)."""
+    frame = tidy.dropna(subset=["value"]).sort_values(["region_code", "kpi", "year"], kind="stable")
+    regions = frame["region_code"].to_numpy(dtype=object)
+    kpis = frame["kpi"].to_numpy(dtype=object)
+    years = frame["year"].to_numpy(dtype=np.int64)
+    vals = frame["value"].to_numpy(dtype=float)
+    if not len(frame):
+        return {}
+    starts = np.flatnonzero(np.r_[True, (regions[1:] != regions[:-1]) | (kpis[1:] != kpis[:-1])])
+    ends = np.r_[starts[1:], len(frame)]
+    return {(regions[a], kpis[a]): (years[a:b], vals[a:b]) for a, b in zip(starts, ends, strict=True)}
+
+
+@lru_cache(maxsize=4)
+def _series_all(directory: str, stamp: float) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    return kolada_series(_kolada_all(directory, stamp))
+
+
+@lru_cache(maxsize=16)
+def _weighted_share(directory: str, stamp: float, share_kpi: str, pupils_kpi: str, ratio_kpi: str,
+                    year: int) -> tuple[float, int | None]:
+    tidy = _kolada_all(directory, stamp)
+    sel = tidy[tidy["kpi"].isin([share_kpi, pupils_kpi, ratio_kpi]) & (tidy["region_code"].str.len() == 4)]
+    wide = sel.pivot_table(index=["year", "region_code"], columns="kpi", values="value").reindex(
+        columns=[share_kpi, pupils_kpi, ratio_kpi]).dropna()
+    wide = wide[wide[ratio_kpi] > 0]
+    years = sorted(y for y in wide.index.get_level_values("year").unique() if y <= year)
+    if not years:
+        return np.nan, None
+    w = wide.loc[years[-1]]
+    teachers = w[pupils_kpi] / w[ratio_kpi]
+    return float((teachers * w[share_kpi]).sum() / teachers.sum()), int(years[-1])
+
+
+def national_teacher_share(share_kpi: str, pupils_kpi: str, ratio_kpi: str, year: int,
+                           processed_dir: Path | None = None) -> tuple[float, int | None]:
+    """Sweden's share of qualified teachers where Kolada publishes no national value.
+
+    The municipalities' shares (``share_kpi``, percent) weighted by their teacher FTE (pupils ``pupils_kpi``
+    ÷ pupils per teacher FTE ``ratio_kpi``), in ``year`` or the latest earlier year with data.
+
+    Returns
+    -------
+    (float, int or None)
+        The share in percent and the year used (NaN, None without data).
+    """
+    return _weighted_share(*session_key(processed_dir), share_kpi, pupils_kpi, ratio_kpi, int(year))
 
 
 def model_inputs(municipality: str, year: int, processed_dir: Path | None = None,
-                 tidy: pd.DataFrame | None = None) -> pd.DataFrame:
+                 tidy: pd.DataFrame | None = None,
+                 series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
     """The Kolada values the model reads, for the municipality and for Sweden.
 
     Each KPI takes its value in ``year``, else the latest earlier year, else the earliest later year (the
     year used is reported, so a report can say e.g. that commuting is from 2020).
+
+    Parameters
+    ----------
+    tidy : DataFrame, optional
+        Kolada values ``kpi, region_code, year, value`` to read instead of the processed data.
+    series : dict, optional
+        :func:`kolada_series` of such values (many municipalities: the demand backtest).
 
     Returns
     -------
     DataFrame
         ``region_code, kpi, title, value, year`` (one row per KPI; value NaN when Kolada has none).
     """
-    if tidy is None:
-        tidy = read_kolada(municipality, processed_dir)
-    sel = tidy[tidy["region_code"].isin([municipality, SWEDEN])]
-    series = {key: (g["year"].to_numpy(), g["value"].to_numpy(dtype=float))
-              for key, g in sel.sort_values("year").groupby(["region_code", "kpi"], observed=True)}
+    if series is None:
+        series = (_series_all(*session_key(processed_dir)) if tidy is None else
+                  kolada_series(tidy[tidy["region_code"].isin([municipality, SWEDEN])]))
+    empty = (np.array([], dtype=np.int64), np.array([]))
     rows = []
     for region, kpis in ((municipality, LOCAL_KPIS), (SWEDEN, NATIONAL_KPIS)):
         for kpi, title in kpis.items():
-            years, vals = series.get((region, kpi), (np.array([], dtype=int), np.array([])))
+            years, vals = series.get((region, kpi), empty)
             # the value of ``year`` or the latest before it; else the earliest after it
-            i = np.searchsorted(years, year, side="right") - 1
+            i = int(np.searchsorted(years, year, side="right")) - 1
             i = i if i >= 0 else (0 if len(years) else None)
             rows.append((region, kpi, title, vals[i] if i is not None else np.nan,
                          int(years[i]) if i is not None else pd.NA))
@@ -206,8 +270,8 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
 
 def values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
     """``kpi → value`` of one region from :func:`model_inputs`."""
-    sel = inputs[inputs["region_code"] == region]
-    return dict(zip(sel["kpi"], sel["value"]))
+    sel = inputs["region_code"].to_numpy() == region
+    return dict(zip(inputs["kpi"].to_numpy()[sel], inputs["value"].to_numpy()[sel], strict=True))
 
 
 def value_year(inputs: pd.DataFrame, region: str, kpi: str) -> int | None:

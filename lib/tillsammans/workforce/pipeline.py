@@ -9,7 +9,7 @@ cooperation ranking reads. Presentation text (Swedish labels) lives in the noteb
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,17 +20,20 @@ from tillsammans import assumptions as shared_assumptions
 from tillsammans.workforce import exits as exits_step
 from tillsammans.workforce.assumptions import Assumptions, make_assumptions
 from tillsammans.workforce.demand import check_base_year, sector_order, use_rates
-from tillsammans.workforce.gap import gap, qualified_shortfall, recruitment_need, run_paths
+from tillsammans.workforce.gap import QUALIFICATIONS, gap, qualified_shortfall, recruitment_need, run_paths
 from tillsammans.workforce.inputs import (
     Prepared,
-    base_year as study_base_year,
     employment_range,
     model_inputs,
+    national_teacher_share,
     read_kolada,
+    value_year,
     values,
 )
+from tillsammans.workforce.inputs import (
+    base_year as study_base_year,
+)
 from tillsammans.workforce.levers import levers_table
-from tillsammans.workforce.local import local_for
 from tillsammans.workforce.sectors import SECTORS, population_array
 from tillsammans.workforce.staff import sector_staff, staff_today
 from tillsammans.workforce.supply import supply_factors
@@ -74,6 +77,9 @@ class WorkforceResult:
     intervals: pd.DataFrame | None = None
     tornado: pd.DataFrame | None = None
     n_paths: int = 0
+    #: Per path (Monte Carlo): ``years`` and ``staff_need``, ``recruitment_need``, ``gap`` as arrays paths ×
+    #: years × (sectors + total); the network sums them path by path.
+    paths: dict[str, np.ndarray] | None = None
 
     def key_figures(self) -> dict[str, float]:
         """Key numbers: staff today, need, cumulative recruitment need and its parts, supply and gap in the end
@@ -123,7 +129,7 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
     year0 = study_base_year(processed_dir) if base_year is None else int(base_year)
     check_base_year(population, year0)
     tidy = read_kolada(municipality, processed_dir)
-    inputs = model_inputs(municipality, year0, processed_dir, tidy=tidy)
+    inputs = model_inputs(municipality, year0, processed_dir)
     staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, inputs=inputs,
                         hsl_share=a.hsl_share)
     sectors = sector_staff(staff)
@@ -132,7 +138,7 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
                          "årsarbetare > 0")
     staff_age = exits_step.staff_age_profile(staff, a.retirement_age, a.retirement_age_sd)
     rates = use_rates(inputs, municipality, population, year0, a.use_90_ratio)
-    _, years, pop = population_array(population[population["year"] == year0])
+    _, _, pop = population_array(population[population["year"] == year0])
     factors = supply_factors(inputs, municipality, pop[0, 0], year0, a.commuting, processed_dir)
     hazard = exits_step.retirement_hazard(a.retirement_age, a.retirement_age_sd)
     ages = exits_step.age_array(staff_age)
@@ -153,6 +159,21 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
                         employment_range(tidy, municipality), part_timers if np.isfinite(part_timers) else 0.0,
                         sick if np.isfinite(sick) else 0.0, ages)
     return prepared, inputs, staff
+
+
+def national_qualifications(inputs: pd.DataFrame, municipality: str, processed_dir: Path | None = None
+                            ) -> dict[str, tuple[float, str]]:
+    """Sweden's qualified-teacher shares Kolada lacks: the teacher-weighted mean of all municipalities in the
+    year of the municipality's own value (:func:`~tillsammans.workforce.inputs.national_teacher_share`)."""
+    out = {}
+    for q in QUALIFICATIONS.values():
+        year = value_year(inputs, municipality, q.kpi)
+        if q.teachers is None or year is None:
+            continue
+        share, used = national_teacher_share(q.kpi, *q.teachers, year, processed_dir)
+        if used is not None:
+            out[q.kpi] = (share, f"vägt medel av landets kommuner (lärare i heltidstjänster), Kolada {q.kpi}, {used}")
+    return out
 
 
 def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -210,7 +231,7 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
                           productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
                           extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
     ranges = assumption_ranges(a, prepared)
-    bands = torn = None
+    bands = torn = paths = None
     n_paths = 0
     if sim_population is not None:
         sims, sim_years, sim_pop = population_array(sim_population)
@@ -223,7 +244,9 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"), staff.attrs.get("file"), inputs,
         staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, need,
         need_total, recruitment_need(need, flows), supplied, gapped, levers,
-        qualified_shortfall(inputs, municipality, prepared.sectors), ranges, bands, torn, n_paths)
+        qualified_shortfall(inputs, municipality, prepared.sectors, national_qualifications(inputs, municipality,
+                                                                                          processed_dir)),
+        ranges, bands, torn, n_paths, paths)
 
 
 def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataFrame:
@@ -265,51 +288,6 @@ def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:
     """
     return pd.DataFrame([{"region_code": code, "base_year": r.base_year, "end_year": r.end_year,
                           **r.key_figures()} for code, r in results.items()])
-
-
-def network_comparison(
-    municipalities: Sequence[str],
-    end_year: int = 2040,
-    scenario: str = "base",
-    local: str | Path | None = "auto",
-    processed_dir: Path | None = None,
-    cache: bool = True,
-    n_sims: int = 0,
-    seed: int = DEFAULT_SEED,
-    **assumptions,
-) -> pd.DataFrame:
-    """:func:`compare` for several municipalities, each with its main projection (and ``n_sims`` paths).
-
-    An explicit ``local`` file applies only to the municipality it belongs to; the others use their own
-    ``data/raw/local/hr_<code>.csv`` if present. With ``cache=True`` the result is computed once per build
-    and kept in ``data/processed/cache`` (keyed on the data, the model source, the arguments and the user's
-    local extracts).
-    """
-    from tillsammans import paths, population
-    from tillsammans.cache import cached, files_hash
-
-    codes = list(municipalities)
-    make_assumptions(**assumptions)
-
-    def compute() -> pd.DataFrame:
-        inputs = population.load_inputs(processed_dir)
-        results = {}
-        for c in codes:
-            pop = population.project_population(c, end_year, scenario, inputs=inputs)
-            sims = (population.simulate_population(c, end_year, scenario, n_sims=n_sims, inputs=inputs)
-                    if n_sims else None)
-            results[c] = workforce(c, pop, sims, local=local_for(c, local), processed_dir=processed_dir,
-                                   seed=seed, **assumptions)
-        return compare(results)
-
-    local_text = str(local)
-    if local not in (None, "auto") and Path(local).is_file():
-        local_text += ":" + files_hash(Path(local).parent)
-    parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "local": local_text,
-                  "n_sims": n_sims, "seed": seed, "assumptions": assumptions,
-                  "local_files": files_hash(paths.local_dir())}
-    return cached("workforce_network", compute, modules=["tillsammans.population", "tillsammans.workforce"],
-                  parameters=parameters, processed_dir=processed_dir, enabled=cache)
 
 
 def assumptions_table(result: WorkforceResult | None = None, **assumptions) -> pd.DataFrame:

@@ -75,22 +75,62 @@ def _prepare(population: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return population, keys
 
 
+def _age_blocks(population: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The matrix of a frame stored as the population model writes it, without sorting; None otherwise.
+
+    The model's frames come in blocks of 101 rows (ages 0..100) of one ``[sim,] year`` (and sex), sorted by
+    ``[sim,] year``: reading them as blocks costs a few passes over the rows instead of a hash of every row
+    (~4x faster for 1 000 simulated paths).
+    """
+    n = len(population)
+    if n == 0 or n % 101:
+        return None
+    age = population["age"].to_numpy()
+    if not (age.reshape(-1, 101) == np.arange(101)).all():
+        return None
+    block_key = np.zeros(n // 101, dtype=np.int64)
+    for column, scale in (("sim", 100_000), ("year", 1)):
+        if column not in keys:
+            continue
+        values = population[column].to_numpy()
+        first = values[::101]
+        if not (values.reshape(-1, 101) == first[:, None]).all():
+            return None
+        block_key += first.astype(np.int64) * scale
+    starts = np.flatnonzero(np.r_[True, block_key[1:] != block_key[:-1]])
+    run_keys = block_key[starts]
+    if (np.diff(run_keys) <= 0).any() or (run_keys < 0).any():
+        return None
+    values = population["population"].to_numpy(dtype=float).reshape(-1, 101)
+    lengths = np.diff(np.r_[starts, len(block_key)])
+    if (lengths == lengths[0]).all():  # the usual case: the same number of sexes in every year
+        matrix = values.reshape(len(starts), int(lengths[0]), 101).sum(axis=1)
+    else:
+        matrix = np.add.reduceat(values, starts, axis=0)
+    index = (pd.DataFrame({"sim": run_keys // 100_000, "year": run_keys % 100_000}) if "sim" in keys
+             else pd.DataFrame({"year": run_keys}))
+    return index, matrix
+
+
 def age_matrix(population: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Persons by single age as a matrix: one row per ``[sim,] year``, one column per age 0..100.
 
     Returns
     -------
     (DataFrame, ndarray)
-        The row keys (``[sim,] year``) and the ``rows × 101`` matrix (sex summed over).
+        The row keys (``[sim,] year``, sorted) and the ``rows × 101`` matrix (sex summed over).
     """
     population, keys = _prepare(population)
     age = population["age"].to_numpy().astype(np.int64)
-    if age.min() < 0 or age.max() > 100:
+    if len(age) and (age.min() < 0 or age.max() > 100):
         raise ValueError(f"population ages must lie in 0..100 (100 = 100+), got {age.min()}..{age.max()}")
+    blocks = _age_blocks(population, keys)
+    if blocks is not None:
+        return blocks
     year = population["year"].to_numpy().astype(np.int64)
-    combined = population["sim"].to_numpy().astype(np.int64) * 100_000 + year if "sim" in keys else year
-    # bincount on integer keys: ~20x faster than pivot_table for thousands of simulated paths
-    codes, uniques = pd.factorize(combined, sort=True)
+    sim = population["sim"].to_numpy().astype(np.int64) if "sim" in keys else np.zeros_like(year)
+    # any other order: bincount on integer keys, ~20x faster than pivot_table for thousands of paths
+    codes, uniques = pd.factorize(sim * 100_000 + year, sort=True)
     matrix = np.bincount(codes * 101 + age, weights=population["population"].to_numpy().astype(float),
                          minlength=len(uniques) * 101).reshape(len(uniques), 101)
     index = (pd.DataFrame({"sim": uniques // 100_000, "year": uniques % 100_000}) if "sim" in keys

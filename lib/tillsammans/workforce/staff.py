@@ -172,10 +172,16 @@ def staff_today(
 
 def sector_staff(staff: pd.DataFrame) -> pd.DataFrame:
     """Staff per sector: ``sector, Verksamhet, staff, share_55, source`` in report order."""
-    older = staff["age_band"].map(lambda b: b == "55+" or (b in AGE_BANDS and AGE_BANDS[b][0] >= 55))
-    g = staff.assign(older=staff["staff"].where(older, 0.0)).groupby("sector", sort=False)
-    out = pd.DataFrame({"staff": g["staff"].sum(), "older": g["older"].sum(), "source": g["source"].first()})
-    out = out.reindex(list(SECTORS)).fillna({"staff": 0.0, "older": 0.0, "source": ""})
-    out["share_55"] = np.where(out["staff"] > 0, out["older"] / out["staff"].where(out["staff"] > 0), 0.0)
-    out.insert(0, "Verksamhet", [SECTORS[s] for s in out.index])
-    return out.drop(columns="older").rename_axis("sector").reset_index()
+    older_bands = {"55+", *(b for b, (low, _) in AGE_BANDS.items() if low >= 55)}
+    fte = dict.fromkeys(SECTORS, 0.0)
+    older = dict.fromkeys(SECTORS, 0.0)
+    source: dict[str, str] = {}
+    for sector, band, value, src in zip(staff["sector"], staff["age_band"], staff["staff"],
+                                        staff["source"] if "source" in staff else [""] * len(staff), strict=True):
+        fte[sector] += value
+        older[sector] += value if band in older_bands else 0.0
+        source.setdefault(sector, src)
+    return pd.DataFrame({
+        "sector": list(SECTORS), "Verksamhet": list(SECTORS.values()), "staff": [fte[s] for s in SECTORS],
+        "share_55": [older[s] / fte[s] if fte[s] > 0 else 0.0 for s in SECTORS],
+        "source": [source.get(s, "") for s in SECTORS]})

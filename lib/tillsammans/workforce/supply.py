@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tillsammans.workforce.inputs import _processed, employment_rates, kolada_all, values
+from tillsammans.workforce.inputs import employment_rates, kolada_all, session_key, values
 
 #: Average retirement age in the year the employment profile describes (Pensionsmyndigheten: mean age of
 #: first withdrawal of the public pension, 64,8 years in 2022); a higher assumed age shifts the profile 55+.
@@ -54,7 +54,7 @@ def fte_per_person(year: int, processed_dir: Path | None = None) -> float:
 
     Kolada ``n00098`` ÷ (``n02201`` × ``n02203``) in ``year`` (or the latest earlier year with ``n02203``).
     """
-    return _fte_per_person(*_processed(processed_dir), int(year))
+    return _fte_per_person(*session_key(processed_dir), int(year))
 
 
 def employment_profile(shift: float | np.ndarray = 0.0) -> np.ndarray:
@@ -62,17 +62,13 @@ def employment_profile(shift: float | np.ndarray = 0.0) -> np.ndarray:
 
     ``shift`` may be one value per path; returns (paths, 101).
     """
-    shifts = np.atleast_1d(np.asarray(shift, dtype=float))
-    ages = np.arange(101, dtype=float)
+    shifts = np.atleast_1d(np.asarray(shift, dtype=float))[:, None]
+    ages = np.arange(101, dtype=float)[None, :]
     base = employment_rates()
-    out = np.empty((len(shifts), 101))
-    for i, d in enumerate(shifts):
-        x = np.where(ages >= OLDER_FROM, np.maximum(ages - d, OLDER_FROM), ages)
-        lo = np.clip(np.floor(x).astype(int), 0, 100)
-        hi = np.clip(lo + 1, 0, 100)
-        w = x - np.floor(x)
-        out[i] = (1 - w) * base[lo] + w * base[hi]
-    return out
+    x = np.where(ages >= OLDER_FROM, np.maximum(ages - shifts, OLDER_FROM), ages)
+    lo = np.clip(np.floor(x).astype(int), 0, 100)
+    w = x - np.floor(x)
+    return (1 - w) * base[lo] + w * base[np.minimum(lo + 1, 100)]
 
 
 def supply_factors(inputs: pd.DataFrame, municipality: str, population_base: np.ndarray, base_year: int,

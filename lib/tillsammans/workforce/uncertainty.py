@@ -6,18 +6,19 @@
 * :func:`simulate` — the pipeline on every simulated population path with its drawn assumptions, and
   :func:`intervals` — 80 % and 95 % intervals of need, recruitment need and gap, total and per sector;
 * :func:`tornado` — the end-year gap with one assumption at a time at its lowest and highest value (the
-  population at its 10th and 90th percentile path), sorted by how much each moves it;
-* :func:`population_sensitivity` — the gap under alternative calibration choices of the population model.
+  population at its 10th and 90th percentile path), sorted by how much each moves it.
+
+The network's joint intervals and the population model's calibration choices are in
+:mod:`tillsammans.workforce.network`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import triang
 
 from tillsammans.population.stochastic import quantile_name
 from tillsammans.workforce.assumptions import Assumptions
@@ -60,12 +61,19 @@ def assumption_ranges(a: Assumptions, prepared: Prepared) -> pd.DataFrame:
 
 
 def draw_assumptions(ranges: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """``n`` joint draws (independent triangular distributions low–central–high), one row per path."""
+    """``n`` joint draws (independent triangular distributions low–central–high), one row per path.
+
+    Each assumption gets its own column of uniforms from the seed, also when its range is a single value,
+    so the same seed puts path ``s`` at the same percentile of each assumption in every municipality (the
+    network's paths share them: retirement age, productivity and employment move nationally).
+    """
     rng = np.random.default_rng(seed)
+    uniforms = rng.random((n, len(ranges)))
     out = {}
-    for rec in ranges.itertuples(index=False):
+    for j, rec in enumerate(ranges.itertuples(index=False)):
         if rec.high > rec.low:
-            out[rec.assumption] = rng.triangular(rec.low, rec.central, rec.high, size=n)
+            c = (rec.central - rec.low) / (rec.high - rec.low)
+            out[rec.assumption] = triang.ppf(uniforms[:, j], c, loc=rec.low, scale=rec.high - rec.low)
         else:
             out[rec.assumption] = np.full(n, rec.central)
     return pd.DataFrame(out).rename_axis("sim").reset_index()
@@ -136,8 +144,9 @@ def tornado(prepared: Prepared, population: np.ndarray, years: np.ndarray, range
     def gap_with(values_: dict[str, float], pop: np.ndarray = population) -> np.ndarray:
         run = run_paths(prepared, pop, years, productivity=values_["productivity"],
                         retirement_age=values_["retirement_age"], retirement_age_sd=retirement_age_sd,
-                        turnover=values_["turnover"], employment_level=values_["employment_level"])
-        return _path_outputs(run)["gap"][:, at, -1]
+                        turnover=values_["turnover"], employment_level=values_["employment_level"],
+                        exits=False)
+        return run["need"][:, at, :].sum(axis=1) - run["supply"][:, at]
 
     rows = []
     for rec in ranges.itertuples(index=False):
@@ -155,45 +164,3 @@ def tornado(prepared: Prepared, population: np.ndarray, years: np.ndarray, range
     out = out.sort_values("swing", ascending=False).reset_index(drop=True)
     out.attrs["central"] = float(gap_with(central)[0])
     return out
-
-
-#: Alternative calibration choices of the population model whose effect on the gap is reported: a name and
-#: the population assumptions it changes (names of :class:`tillsammans.population.Assumptions`).
-POPULATION_VARIANTS: dict[str, dict[str, Any]] = {
-    "main": {},
-    "no_age_group_alignment": {"align_age_groups": False},
-    "no_observed_components": {"observed_components": False},
-    "window_9_years": {"window_years": 9},
-}
-
-
-def population_sensitivity(municipalities: Sequence[str], gap_of, end_year: int = 2040, scenario: str = "base",
-                           variants: Mapping[str, Mapping[str, Any]] | None = None,
-                           processed_dir: Path | None = None) -> pd.DataFrame:
-    """The end-year gap of each municipality under alternative calibration choices of the population model.
-
-    Parameters
-    ----------
-    gap_of : callable
-        ``gap_of(code, population_frame) → gap in end_year`` (the workforce model with fixed assumptions).
-    variants : mapping, optional
-        Name → population assumptions (default :data:`POPULATION_VARIANTS`); an unknown assumption name
-        raises the population model's error.
-
-    Returns
-    -------
-    DataFrame
-        ``region_code, variant, gap`` (årsarbetare) and the network total as ``region_code`` ``"total"``.
-    """
-    from tillsammans import population
-
-    variants = POPULATION_VARIANTS if variants is None else variants
-    inputs = population.load_inputs(processed_dir)
-    rows = []
-    for name, changes in variants.items():
-        for code in municipalities:
-            frame = population.project_population(code, end_year, scenario, inputs=inputs, **changes)
-            rows.append({"region_code": code, "variant": name, "gap": float(gap_of(code, frame))})
-    out = pd.DataFrame(rows)
-    total = out.groupby("variant", as_index=False, sort=False)["gap"].sum().assign(region_code="total")
-    return pd.concat([out, total[out.columns]], ignore_index=True)
