@@ -317,6 +317,10 @@ def _read(processed_dir: Path) -> PopulationInputs:
     recent_totals: dict[str, dict[int, float]] = {}
     for rec in recent.itertuples():
         recent_totals.setdefault(str(rec.region_code), {})[int(rec.year)] = float(rec.population)
+    # Sweden's total is the sum of its municipalities (SCB publishes the same cells; 2025 within the noise).
+    municipal = [v for c, v in recent_totals.items() if len(c) == 4]
+    recent_totals["00"] = {y: sum(v[y] for v in municipal) for y in sorted(set().union(*municipal))
+                           if all(y in v for v in municipal)}
     latest = load_table("kolada_values_recent", processed_dir,
                         filters=[("kpi", "in", list(SCB_MODEL_CHANGE_KPIS.values())), ("gender", "==", "T")])
     scb_model_change = {

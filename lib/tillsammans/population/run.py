@@ -11,6 +11,7 @@ projection proper takes the international migration from SCB's national assumpti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from tillsammans.population.inputs import PopulationInputs
 from tillsammans.population.international import follows_scb, international_adjustment
 from tillsammans.population.levels import RegionModel
 from tillsammans.population.region_rates import base_rates, out_rates
+
+if TYPE_CHECKING:
+    from tillsammans.population.reconcile import Reconciliation
 
 
 def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop: np.ndarray,
@@ -76,11 +80,13 @@ def observed_part(model: RegionModel, inputs: PopulationInputs) -> dict[str, np.
 
 
 def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
-                   deviations: dict[str, np.ndarray] | None = None) -> ProjectionRun:
+                   deviations: dict[str, np.ndarray] | None = None,
+                   reconciliation: Reconciliation | None = None) -> ProjectionRun:
     """Carry through the observed years, then project to ``end_year`` (with optional level deviations).
 
-    A reconciled model (:func:`~tillsammans.population.reconcile.applies`) adds the reconciliation's persons
-    after each projected year (:mod:`~tillsammans.population.reconcile`).
+    A reconciled model (:func:`~tillsammans.population.reconcile.applies`) starts from the aligned stock and
+    adds the reconciliation's persons after each projected year (:mod:`~tillsammans.population.reconcile`);
+    ``reconciliation`` replaces the model's own (a backtest's other control).
     """
     from tillsammans.population.reconcile import applies, reconciliation_for
 
@@ -94,7 +100,10 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
         return ProjectionRun(model, years, carried["population"][:, : n + 1], comps, model.observed_years,
                              model.recent_years)
     start_pop = carried["population"][0, -1]
-    reconciliation = reconciliation_for(model, inputs) if applies(model) else None
+    if not applies(model):
+        reconciliation = None
+    elif reconciliation is None:
+        reconciliation = reconciliation_for(model, inputs)
     if reconciliation is not None and reconciliation.start_year == last:
         start_pop = reconciliation.align(model, start_pop)
     sched = projection_schedules(model, inputs, start_pop, last + 1, end_year)
