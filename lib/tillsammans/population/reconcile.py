@@ -190,27 +190,19 @@ def _control(inputs: PopulationInputs, a: Assumptions, years: np.ndarray, jump_o
              control: str) -> tuple[str, np.ndarray, np.ndarray]:
     """The control's name, stocks (T, 2, 101; NaN where only a total exists) and totals (T,)."""
     T = len(years)
-    stocks = np.full((T, 2, 101), np.nan)
     if control == "observed":
-        national = {y: inputs.population("00", y) for y in inputs.single_age_years("00")}
-        totals = np.empty(T)
-        for t, y in enumerate(years):
-            y = int(y)
-            if y in national:
-                stocks[t] = national[y]
-                totals[t] = national[y].sum()
-            else:
-                kolada = inputs.kolada_value("n01951", "00", y)
-                recent = [v[y] for c, v in inputs.recent_totals.items() if len(c) == 4 and y in v]
-                totals[t] = kolada if np.isfinite(kolada) else (sum(recent) if len(recent) == 290 else np.nan)
-        if not np.isfinite(totals).all():
-            raise ValueError(f"no observed national population for some of {years[0]}–{years[-1]}")
+        stocks, totals = _observed_national(inputs, years)
         return "observed", stocks, totals
     if uses_scb_assumptions(as_of):
+        # SCB's stocks from 2025; a projection started earlier (without the observed components) is held to
+        # Sweden's observed population before that: with all data, the best national figure of each year.
         scb = scb_national(inputs)
-        for t, y in enumerate(years):
-            stocks[t] = scb.stock(int(y))
-        return "scb", stocks, stocks.sum(axis=(1, 2))
+        early = years < scb.years[0]
+        stocks, totals = _observed_national(inputs, years[early])
+        later = [scb.stock(int(y)) for y in years[~early]]
+        stocks = np.concatenate([stocks, np.stack(later)]) if later else stocks
+        return "scb", stocks, np.concatenate([totals, stocks[early.sum():].sum(axis=(1, 2))])
+    stocks = np.full((T, 2, 101), np.nan)
     from tillsammans.population.run import run_projection
 
     model = prepare_region("00", jump_off, int(years[-1]), "base", inputs, as_of=as_of, **assumption_fields(a))
@@ -218,6 +210,27 @@ def _control(inputs: PopulationInputs, a: Assumptions, years: np.ndarray, jump_o
     for t, y in enumerate(years):
         stocks[t] = run.population[0, int(y - run.years[0])]
     return "forecast", stocks, stocks.sum(axis=(1, 2))
+
+
+def _observed_national(inputs: PopulationInputs, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sweden's observed population: stocks (T, 2, 101) where SCB's single ages exist (NaN else) and totals
+    (T,): the single ages' sum, then Kolada n01951 (to 2022), then the 290 municipalities' SCB totals."""
+    stocks = np.full((len(years), 2, 101), np.nan)
+    totals = np.full(len(years), np.nan)
+    single = set(inputs.single_age_years("00"))
+    for t, y in enumerate(int(y) for y in years):
+        if y in single:
+            stocks[t] = inputs.population("00", y)
+            totals[t] = stocks[t].sum()
+        elif np.isfinite(inputs.kolada_value("n01951", "00", y)):
+            totals[t] = inputs.kolada_value("n01951", "00", y)
+        else:
+            totals[t] = inputs.recent_totals.get("00", {}).get(y, np.nan)
+    if not np.isfinite(totals).all():
+        missing = [int(y) for y, v in zip(years, totals, strict=True) if not np.isfinite(v)]
+        raise ValueError(f"no observed national population for {missing}; observed: Sweden's single ages "
+                         f"{min(single)}–{max(single)}, totals to {max(inputs.recent_totals.get('00', {0: 0}))}")
+    return stocks, totals
 
 
 def _compute(inputs: PopulationInputs, a: Assumptions, jump_off: int | None, as_of: int | None, control: str,
