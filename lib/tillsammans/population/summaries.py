@@ -131,8 +131,15 @@ def scenario_table(
 
 
 def backtest_table(backtest: pd.DataFrame, horizons: Sequence[int] = (5, 10),
-                   by: Sequence[str] = ("horizon", "age_group")) -> pd.DataFrame:
+                   by: Sequence[str] = ("horizon", "age_group"),
+                   unreconciled: pd.DataFrame | None = None) -> pd.DataFrame:
     """MAPE of the model and of both naive benchmarks, and the model's mean signed error, wide.
+
+    Parameters
+    ----------
+    unreconciled : DataFrame, optional
+        The same backtest with the unreconciled model (``Assumptions(reconcile=False)``): adds its MAPE and
+        mean signed error as ``mape_unreconciled, bias_unreconciled``.
 
     Returns
     -------
@@ -141,13 +148,22 @@ def backtest_table(backtest: pd.DataFrame, horizons: Sequence[int] = (5, 10),
         per method), age groups in the order total, 0–19, 20–64, 65–79, 80+.
     """
     by = list(by)
-    errors = backtest_errors(backtest[backtest["horizon"].isin(list(horizons))], by=["method", *by])
-    wide = errors.pivot_table(index=by, columns="method", values=["mape", "mean_signed_error", "n"])
+
+    def wide_errors(frame: pd.DataFrame) -> pd.DataFrame:
+        errors = backtest_errors(frame[frame["horizon"].isin(list(horizons))], by=["method", *by])
+        return errors.pivot_table(index=by, columns="method", values=["mape", "mean_signed_error", "n"])
+
+    wide = wide_errors(backtest)
     out = pd.DataFrame({
         "mape_model": wide[("mape", "model")], "mape_naive_constant": wide[("mape", "naive_constant")],
         "mape_naive_growth": wide[("mape", "naive_growth")], "bias_model": wide[("mean_signed_error", "model")],
         "n": wide[("n", "model")].astype(int),
-    }).reset_index()
+    })
+    if unreconciled is not None:
+        other = wide_errors(unreconciled)
+        out.insert(1, "mape_unreconciled", other[("mape", "model")])
+        out.insert(5, "bias_unreconciled", other[("mean_signed_error", "model")])
+    out = out.reset_index()
     order = {"total": 0, "0–19": 1, "20–64": 2, "65–79": 3, "80+": 4}
     return out.sort_values(by, key=lambda s: s.map(order) if s.name == "age_group" else s).reset_index(drop=True)
 
