@@ -43,11 +43,11 @@ from tillsammans.population.indicators import (
 )
 from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
 from tillsammans.population.levels import MAX_END_YEAR, prepare_region, region_levels
+from tillsammans.population.national import national_components, national_projection
 from tillsammans.population.projection import project_population, project_sum, projection_components
 from tillsammans.population.rates import life_table, survival_ratios
-from tillsammans.population.scb_comparison import scb_comparison_summary, scb_model_comparison
-from tillsammans.population.national import national_components, national_projection
 from tillsammans.population.reconcile import reconciliation
+from tillsammans.population.scb_comparison import scb_comparison_summary, scb_model_comparison
 from tillsammans.population.scenarios import SCENARIO_LABELS, SCENARIOS
 from tillsammans.population.stochastic import (
     MAX_SIMS,

@@ -151,7 +151,7 @@ class Assumptions:
         if self.international_migration not in ("scb", "history"):
             raise ValueError(f"international_migration must be 'scb' or 'history', got {self.international_migration!r}")
         if not isinstance(self.reconcile, bool):
-            raise ValueError(f"reconcile must be True or False, got {self.reconcile!r}")
+            raise TypeError(f"reconcile must be True or False, got {self.reconcile!r}")
         if self.mortality_trend not in ("scb", "constant"):
             raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
         if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):

@@ -15,6 +15,7 @@ no later observation — no later stock, component, profile year or SCB assumpti
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -238,7 +239,7 @@ def regional_level_variation(inputs: PopulationInputs, as_of: int | None) -> dic
                     dev.append(np.log(o / e))
                     exp.append(e)
                 d = np.diff(dev)
-                poisson = float(np.mean([1 / a + 1 / b for a, b in zip(exp[:-1], exp[1:], strict=True)]))
+                poisson = float(np.mean([1 / a + 1 / b for a, b in itertools.pairwise(exp)]))
                 variances.append(max(float(np.var(d, ddof=1)) - poisson, 0.0))
             out[kind] = float(np.sqrt(np.median(variances)))
         return out

@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
+from tillsammans.municipalities import SWEDEN
 from tillsammans.population.backtest import backtest_errors
 from tillsammans.population.indicators import dependency_ratio, working_age_share
 from tillsammans.population.inputs import PopulationInputs, load_inputs
-from tillsammans.municipalities import SWEDEN
 from tillsammans.population.national import national_projection, scb_national
 from tillsammans.population.projection import project_population, project_sum
 from tillsammans.population.scenarios import SCENARIOS
