@@ -114,7 +114,8 @@ def test_age_group_intervals_cover_70_to_90_percent_out_of_sample(municipalities
 
 
 @pytest.mark.xfail(strict=True, reason="65–79 is covered in about half of the cases (0.53): the synthesised "
-                   "jump-offs misplace ages 60–64; from SCB's real 2019 single ages 0.80 (docs/population.md)")
+                   "jump-offs misplace ages 60–64; from SCB's real 2019 single ages 0.71 (0.80 unreconciled; "
+                   "docs/population.md)")
 def test_65_79_intervals_cover_70_to_90_percent_out_of_sample(municipalities):
     coverage = pop.backtest_coverage(municipalities[municipalities.horizon <= 10], by=(), age_group="65–79")
     assert 0.70 <= coverage.loc[0, "coverage80"] <= 0.90

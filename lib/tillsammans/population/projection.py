@@ -118,16 +118,14 @@ def project_sum(
     codes = [inputs.registry.resolve(c, level="municipality") for c in municipalities]
     if not codes:
         raise ValueError("project_sum needs at least one municipality")
-    total, years = None, None
-    for code in codes:
-        model = prepare_region(code, None, end_year, scenario, inputs, **assumptions)
-        run = run_projection(model, inputs, end_year)
-        if years is not None and not np.array_equal(run.years, years):
+    runs = [run_projection(prepare_region(code, None, end_year, scenario, inputs, **assumptions), inputs, end_year)
+            for code in codes]
+    years = runs[0].years
+    for code, run in zip(codes, runs, strict=True):
+        if not np.array_equal(run.years, years):
             raise ValueError(f"{code}'s projection covers {run.years[0]}–{run.years[-1]}, the others "
                              f"{years[0]}–{years[-1]}: only projections of the same years can be added")
-        years = run.years
-        total = run.population[0].copy() if total is None else total + run.population[0]
-    return tidy_population(years, total)
+    return tidy_population(years, np.sum([run.population[0] for run in runs], axis=0))
 
 
 def projection_components(
