@@ -1,7 +1,8 @@
 """Benchmarks of tillsammans.population (printed figures, not timed tests).
 
-Goals (issue 10, on a 2-core machine): one municipality deterministic to 2050 ≤ 10 ms; 1 000 stochastic
-paths ≤ 0.5 s; all 290 municipalities × 1 000 paths ≤ 30 s; the full municipal backtest ≤ 2 min.
+Goals (issues 10 and 16, on a 2-core machine): one municipality deterministic to 2050 ≤ 10 ms; 1 000 stochastic
+paths ≤ 0.5 s; all 290 municipalities × 1 000 paths ≤ 30 s; the full municipal backtest ≤ 2 min; the
+reconciliation of all 290 municipalities with SCB's national projection ≤ 5 s deterministic.
 
 Run: ``.venv/bin/python bench/bench_population.py [--quick] [--repeat 3]``. Every figure is the median of
 ``--repeat`` runs (default 3) with the spread (min–max) beside it; the machine is shared, so say what else ran.
@@ -17,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 
 from tillsammans import population as pop
+from tillsammans.population import reconcile
+from tillsammans.population.assumptions import Assumptions
 from tillsammans.population.run import run_projection
 
 
@@ -36,6 +39,12 @@ def show(label: str, figures: tuple[float, float, float], unit: str = "s", goal:
     print(f"{label:58s}{med:9.2f} {unit}  (min {lo:.2f}, max {hi:.2f}){'   goal ' + goal if goal else ''}")
 
 
+def forget_reconciliations(inputs: pop.PopulationInputs) -> None:
+    """Drop the reconciliations memoised in this process (the next one is read from disk or computed)."""
+    for key in [k for k in inputs._memo if isinstance(k, tuple) and k and k[0] == "reconciliation"]:
+        del inputs._memo[key]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="30 municipalities instead of 290 in the big figures")
@@ -44,11 +53,25 @@ def main() -> None:
     r = args.repeat
 
     show("load_inputs (read processed tables once)", timed(lambda: pop.load_inputs(cache=False), 1))
+    fresh = pop.load_inputs(cache=False)
+    main = Assumptions()
+    show("reconciliation of the 290, first in a process (estimates the 290)",
+         timed(lambda: reconcile.reconciliation(fresh, main, cache=False), 1), "s")
+    show("reconciliation of the 290, estimated models (joint run)",
+         timed(lambda: reconcile._compute(fresh, main, None, None, "forecast", None), r), "s", "≤ 5 s")
     inputs = pop.load_inputs()
+    reconcile.reconciliation(inputs, main)  # computed once per build, kept in data/processed/cache
+
+    def from_disk() -> None:
+        forget_reconciliations(inputs)
+        reconcile.reconciliation(inputs, main)
+    show("reconciliation read from the disk cache (a new kernel)", timed(from_disk, 5 * r), "ms")
     pop.project_population("0381", 2050, inputs=inputs)  # warm the memoised national schedules and profiles
 
-    show("deterministic 0381 to 2050, tidy DataFrame",
+    show("deterministic 0381 to 2050, tidy DataFrame (reconciled)",
          timed(lambda: pop.project_population("0381", 2050, inputs=inputs), 20 * r), "ms", "≤ 10 ms")
+    show("deterministic 0381 to 2050, tidy DataFrame (unreconciled)",
+         timed(lambda: pop.project_population("0381", 2050, "unreconciled", inputs=inputs), 20 * r), "ms")
     model = pop.prepare_region("0381", end_year=2050, inputs=inputs)
     show("  of which the projection arrays (no estimation)",
          timed(lambda: run_projection(model, inputs, 2050), 20 * r), "ms")
@@ -70,8 +93,12 @@ def main() -> None:
             np.quantile(run.population[:, -1].sum(axis=(1, 2)), [0.1, 0.9])
 
     show(f"{n} municipalities × 1 000 paths to 2050 (arrays)", timed(paths, r), "s", "≤ 30 s for 290")
-    show(f"municipal backtest, {n} municipalities × 5 jump-offs × 200 paths",
-         timed(lambda: pop.backtest_municipalities(inputs, codes, cache=False), r), "s", "≤ 120 s for 290")
+    show(f"municipal backtest, {n} municipalities × 5 jump-offs × 200 paths (reconciled)",
+         timed(lambda: (forget_reconciliations(inputs), pop.backtest_municipalities(inputs, codes, cache=False)), r),
+         "s", "≤ 120 s for 290")
+    show(f"municipal backtest, {n} municipalities × 5 jump-offs, deterministic (unreconciled)",
+         timed(lambda: pop.backtest_municipalities(inputs, codes, n_sims=1, cache=False,
+                                                   assumptions=Assumptions(reconcile=False)), r), "s")
 
 
 if __name__ == "__main__":

@@ -56,8 +56,11 @@ def test_scenarios_order_as_expected(inputs):
     assert totals["low_migration"] < totals["base"] < totals["high_migration"]
     # Mortality falling (base) leaves more people alive than constant mortality.
     assert totals["constant_mortality"] < totals["base"]
-    assert set(pop.SCENARIOS) == {"base", "high_migration", "low_migration", "zero_net_migration",
-                                  "constant_mortality"}
+    assert set(pop.SCENARIOS) == {"base", "unreconciled", "high_migration", "low_migration",
+                                  "zero_net_migration", "constant_mortality"}
+    # One Swedish display name per scenario, defined once in the library.
+    assert set(pop.SCENARIO_LABELS) == set(pop.SCENARIOS)
+    assert len(set(pop.SCENARIO_LABELS.values())) == len(pop.SCENARIOS)
 
 
 def test_components_table(inputs):
@@ -148,7 +151,7 @@ def test_synthesised_jump_off_keeps_kolada_groups(inputs):
 
 
 def test_unknown_scenario_lists_allowed(inputs):
-    with pytest.raises(ValueError, match=r"unknown scenario 'hög'; allowed: base, high_migration"):
+    with pytest.raises(ValueError, match=r"unknown scenario 'hög'; allowed: base, unreconciled, high_migration"):
         pop.project_population("0381", scenario="hög", inputs=inputs)
 
 
@@ -197,15 +200,24 @@ def test_carried_population_meets_kolada_age_groups_and_scb_totals(inputs):
 
 
 def test_no_correction_is_carried_into_the_projection(inputs):
-    """After the last observation every year's in-migrants are the level × the profile: no additive term."""
+    """After the last observation every year's in-migrants are the level × the profile, with the international
+    part replaced by the municipality's share of SCB's national net migration: no fitted additive term."""
+    from tillsammans.population.national import scb_national
     from tillsammans.population.run import projection_schedules, run_projection
 
-    model = pop.prepare_region("0319", None, 2040, inputs=inputs)
-    run = run_projection(model, inputs, 2040)
-    start = run.population[0, model.last_observed - model.jump_off]
-    sched = projection_schedules(model, inputs, start, model.last_observed + 1, 2040)
-    np.testing.assert_allclose(sched.in_counts, np.broadcast_to(model.in_level * model.in_profile,
-                                                                 sched.in_counts.shape))
+    for international in ("history", "scb"):
+        model = pop.prepare_region("0319", None, 2040, inputs=inputs, international_migration=international)
+        run = run_projection(model, inputs, 2040)
+        start = run.population[0, model.last_observed - model.jump_off]
+        sched = projection_schedules(model, inputs, start, model.last_observed + 1, 2040)
+        expected = np.broadcast_to(model.in_level * model.in_profile, sched.in_counts.shape).copy()
+        if international == "scb":
+            scb = scb_national(inputs)
+            rows = sched.years - int(scb.years[0])
+            assert 0 < model.international_share < 0.01 and model.international_level > 0
+            expected += (model.international_share * scb.net_migration[rows - 1]
+                         - model.international_level * model.in_profile)
+        np.testing.assert_allclose(sched.in_counts, expected)
     assert model.in_profile.sum() == pytest.approx(1.0)
 
 

@@ -43,10 +43,12 @@ from tillsammans.population.indicators import (
 )
 from tillsammans.population.inputs import SOURCES, PopulationInputs, load_inputs
 from tillsammans.population.levels import MAX_END_YEAR, prepare_region, region_levels
-from tillsammans.population.projection import project_population, projection_components
+from tillsammans.population.national import national_components, national_projection
+from tillsammans.population.projection import project_population, project_sum, projection_components
 from tillsammans.population.rates import life_table, survival_ratios
+from tillsammans.population.reconcile import reconciliation
 from tillsammans.population.scb_comparison import scb_comparison_summary, scb_model_comparison
-from tillsammans.population.scenarios import SCENARIOS
+from tillsammans.population.scenarios import SCENARIO_LABELS, SCENARIOS
 from tillsammans.population.stochastic import (
     MAX_SIMS,
     MIN_SIMS,
@@ -58,6 +60,7 @@ from tillsammans.population.stochastic import (
 from tillsammans.population.summaries import (
     backtest_table,
     compare_regions,
+    national_comparison,
     projected_indicators,
     scenario_table,
 )
@@ -84,6 +87,7 @@ __all__ = [
     "MAX_SIMS",
     "MIN_SIMS",
     "SCENARIOS",
+    "SCENARIO_LABELS",
     "SERVICE_AGE_GROUPS",
     "SOURCES",
     "Assumptions",
@@ -109,12 +113,17 @@ __all__ = [
     "make_assumptions",
     "municipal_check",
     "municipal_check_summary",
+    "national_comparison",
+    "national_components",
+    "national_projection",
     "population_quantiles",
     "prepare_region",
     "project_population",
+    "project_sum",
     "projected_indicators",
     "projection_components",
     "quantile_name",
+    "reconciliation",
     "region_levels",
     "scb_comparison_summary",
     "scb_model_comparison",

@@ -114,6 +114,22 @@ class Assumptions:
         "Åren efter Koladas komponenter (2023–2025) räknas fram med modellen och skillnaden mot SCB:s "
         "folkmängd 31 december läggs på flyttningen (fördelad efter inflyttarnas åldersprofil): födda och "
         "döda förutsägs väl ett år framåt, flyttningen står för nästan hela osäkerheten.")
+    international_migration: str = _a(
+        "scb", "Utrikes flyttningar",
+        "'scb' (standard): kommunens utrikes flyttnetto följer SCB:s riksframskrivning 2024 (rikets nettomigration "
+        "efter ålder och kön, härledd ur den framskrivna befolkningen, födda och döda) fördelad efter kommunens "
+        "andel av de 290 kommunernas utrikes flyttnetto under perioden för flyttnivåer (Kolada n01806); den "
+        "inrikes flyttningen bygger på kommunens egen historik. 'history': kommunens eget genomsnittliga utrikes "
+        "flyttnetto under perioden. En framskrivning gjord före 2024 (backtester) har inte SCB:s antagande och "
+        "använder 'history'.")
+    reconcile: bool = _a(
+        True, "Avstämning mot riket",
+        "Kommunernas framskrivningar stäms av år för år så att de 290 kommunerna tillsammans blir SCB:s "
+        "riksframskrivning 2024 efter kön och ettårsålder; skillnaden läggs på flyttningen och fördelas efter "
+        "kommunens inflyttade i samma kön och ålder (födda och döda följer av SCB:s antagna fruktsamhet och "
+        "dödlighet). Länen är summan av sina kommuner. Efter 2050 (SCB:s sista år) behålls 2050 års avstämning. "
+        "En framskrivning gjord före 2024 (backtester) stäms av mot en riksframskrivning med samma metod och "
+        "bara de data som fanns då.")
     observed_components: bool = _a(
         True, "Observerade komponenter efter startåret",
         "Åren mellan startåret och sista år med Kolada-komponenter (2020–2022) räknas fram med observerade "
@@ -132,6 +148,10 @@ class Assumptions:
             raise ValueError(f"credibility_events must be >= 0, got {self.credibility_events}")
         if self.fertility_as_of not in ("last", "long_run"):
             raise ValueError(f"fertility_as_of must be 'last' or 'long_run', got {self.fertility_as_of!r}")
+        if self.international_migration not in ("scb", "history"):
+            raise ValueError(f"international_migration must be 'scb' or 'history', got {self.international_migration!r}")
+        if not isinstance(self.reconcile, bool):
+            raise TypeError(f"reconcile must be True or False, got {self.reconcile!r}")
         if self.mortality_trend not in ("scb", "constant"):
             raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
         if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):

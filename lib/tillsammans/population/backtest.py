@@ -29,6 +29,7 @@ from tillsammans.population.agegroups import BROAD_AGE_GROUPS, KOLADA_AGE_GROUPS
 from tillsammans.population.assumptions import Assumptions
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.levels import assumption_fields, prepare_region
+from tillsammans.population.reconcile import CONTROLS, applies, reconciliation
 from tillsammans.population.run import run_projection
 from tillsammans.population.stochastic import DEFAULT_SEED, simulate_model
 
@@ -83,15 +84,19 @@ def _case_rows(code: str, jump_off: int, years: np.ndarray, det: dict, sims: dic
 
 
 def _project_case(inputs: PopulationInputs, code: str, jump_off: int, end_year: int, n_sims: int, seed: int,
-                  a: Assumptions) -> tuple[np.ndarray, dict, dict | None, np.ndarray]:
-    """Deterministic and simulated group sums of one backtest case, with only data up to the jump-off."""
+                  a: Assumptions, control: str = "forecast") -> tuple[np.ndarray, dict, dict | None, np.ndarray]:
+    """Deterministic and simulated group sums of one backtest case, with only data up to the jump-off
+    (a reconciled case with ``control="observed"`` also knows the national outcome, see :mod:`reconcile`)."""
     model = prepare_region(code, jump_off, end_year, "base", inputs, as_of=jump_off, **assumption_fields(a))
-    run = run_projection(model, inputs, end_year)
+    rec = None
+    if applies(model):
+        rec = reconciliation(inputs, a, jump_off=jump_off, as_of=jump_off, control=control, end_year=end_year)
+    run = run_projection(model, inputs, end_year, reconciliation=rec)
     years = run.years[1:]
     det = group_sums_with_total(run.population[0, 1:], BROAD_AGE_GROUPS)
     sims = None
     if n_sims > 1:
-        sim_run = simulate_model(model, inputs, end_year, n_sims, seed)
+        sim_run = simulate_model(model, inputs, end_year, n_sims, seed, reconciliation=rec)
         sims = group_sums_with_total(sim_run.population[:, 1:], BROAD_AGE_GROUPS)
     return years, det, sims, model.pop0
 
@@ -202,6 +207,7 @@ def backtest_municipalities(
     processed_dir: Path | None = None,
     assumptions: Assumptions | None = None,
     cache: bool = True,
+    control: str = "forecast",
 ) -> pd.DataFrame:
     """Project every municipality from synthesised past jump-offs with the production model.
 
@@ -210,9 +216,16 @@ def backtest_municipalities(
     the totals to 2025 (SCB). Columns as :func:`backtest_counties` (``size_class`` by the jump-off total).
     Cases without enough data at the jump-off (fewer than 3 years of flows) are left out and listed in
     ``result.attrs["skipped"]``.
+
+    The main model is reconciled (``assumptions.reconcile``, the default): before SCB's 2024 projection the
+    national control is the model's own national projection from the jump-off (``control="forecast"``), or
+    the observed national population (``control="observed"``: not a forecast, it shows how well the model
+    distributes a known national total). ``Assumptions(reconcile=False)`` backtests the unreconciled model.
     """
     from tillsammans.cache import cached
 
+    if control not in CONTROLS:
+        raise ValueError(f"unknown control {control!r}; allowed: {', '.join(CONTROLS)}")
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     codes = inputs.registry.municipalities() if codes is None else [inputs.registry.resolve(c) for c in codes]
     if end_year is None:
@@ -220,22 +233,28 @@ def backtest_municipalities(
 
         end_year = latest_observed_year(processed_dir=inputs.processed_dir)
     parameters = {"codes": list(codes), "jump_offs": list(jump_offs), "end_year": end_year, "n_sims": n_sims,
-                  "seed": seed, "assumptions": _assumptions_parameter(assumptions)}
+                  "seed": seed, "assumptions": _assumptions_parameter(assumptions), "control": control}
     return cached("backtest_municipalities",
-                  lambda: _backtest_municipalities(inputs, codes, jump_offs, end_year, n_sims, seed, assumptions),
+                  lambda: _backtest_municipalities(inputs, codes, jump_offs, end_year, n_sims, seed, assumptions,
+                                                   control),
                   modules=["tillsammans.population"], parameters=parameters, processed_dir=inputs.processed_dir,
                   enabled=cache)
 
 
 def _backtest_municipalities(inputs: PopulationInputs, codes: Sequence[str], jump_offs: Sequence[int], end_year: int,
-                             n_sims: int, seed: int, assumptions: Assumptions | None) -> pd.DataFrame:
+                             n_sims: int, seed: int, assumptions: Assumptions | None,
+                             control: str = "forecast") -> pd.DataFrame:
     a = assumptions or Assumptions()
     rows: list[dict] = []
     skipped: list[tuple[str, int, str]] = []
+    if a.reconcile:  # once per jump-off for all 290, and outside the cases so that an error is not a skip
+        for jo in jump_offs:
+            reconciliation(inputs, a, jump_off=jo, as_of=jo, control=control, end_year=end_year)
     for n, code in enumerate(codes):
         for jo in jump_offs:
             try:
-                years, det, sims, pop0 = _project_case(inputs, code, jo, end_year, n_sims, seed + 1000 * n + jo, a)
+                years, det, sims, pop0 = _project_case(inputs, code, jo, end_year, n_sims, seed + 1000 * n + jo, a,
+                                                       control)
             except ValueError as exc:  # too few years of data at this jump-off (e.g. a municipality formed 1999)
                 skipped.append((code, jo, str(exc)))
                 continue

@@ -39,8 +39,9 @@ def _compare(inputs: PopulationInputs, codes: Sequence[str], end_year: int, obse
         # Without the age-profile calibration: that would fit the carried-through years to these very outcomes.
         # Without the alignment with Kolada's age groups: that would fit the carried-through years to these
         # very outcomes.
+        # Unreconciled: the national control of those years would be the national outcome itself.
         model = prepare_region(code, None, end_year, "base", inputs, observed_components=observed_components,
-                               align_age_groups=False, align_recent_totals=False)
+                               align_age_groups=False, align_recent_totals=False, reconcile=False)
         run = run_projection(model, inputs, end_year)
         groups = group_sums_with_total(run.population[0], _KOLADA_GROUP_AGES)
         size = size_class(float(model.pop0.sum()))
@@ -111,7 +112,8 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
     Kolada's ``year`` of these KPIs is the base year; the target is base + 5 (or + 10) years. Our value is the
     base-scenario projection from the latest single-age year (2019) with the observed components to 2022,
     so for targets up to 2022 it is the carried-through estimate, not a forecast; ``ours_forecast`` is the
-    projection from 2019 without the observed components (a true 1–3-year forecast for targets 2020–2022).
+    projection from 2019 without the observed components and unreconciled (a true 1–3-year forecast for targets
+    2020–2022).
 
     Returns
     -------
@@ -133,7 +135,8 @@ def kolada_projection_comparison(codes: Sequence[str], inputs: PopulationInputs 
         model = prepare_region(code, None, end_year, "base", inputs)
         run = run_projection(model, inputs, end_year)
         by_age = run.population[0].sum(axis=1)
-        pure_model = prepare_region(code, None, end_year, "base", inputs, observed_components=False)
+        pure_model = prepare_region(code, None, end_year, "base", inputs, observed_components=False,
+                                    reconcile=False)
         pure = run_projection(pure_model, inputs, end_year).population[0].sum(axis=1)
         for rec in published[published.region_code == code].itertuples():
             ahead, ages = KOLADA_PROJECTIONS[rec.kpi]

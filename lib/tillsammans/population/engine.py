@@ -149,6 +149,7 @@ def run(
     out_multiplier: np.ndarray | None = None,
     out: dict[str, np.ndarray] | None = None,
     in_groups: tuple[np.ndarray, np.ndarray] | None = None,
+    added: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Project ``pop0`` through all steps of ``sched``, optionally with per-simulation level deviations.
 
@@ -165,6 +166,10 @@ def run(
     in_groups : (deviations (S, T, G), shapes (G, 2, 101)), optional
         Persons added to the in-migrants of each of G age groups each year, spread by the group's shape
         (each sums to 1): deviations of the migrants' age composition.
+    added : array (T, 2, 101), optional
+        Persons added at the end of each step, the same in every simulation (may be negative; the population
+        is floored at 0), counted as in-migrants: the reconciliation with a national control
+        (:mod:`~tillsammans.population.reconcile`).
 
     Returns
     -------
@@ -185,6 +190,8 @@ def run(
     for m in multipliers:
         if m.shape not in ((S, T), (1, T)):
             raise ValueError(f"level deviations must have shape ({S}, {T}), got {m.shape}")
+    if added is not None and added.shape != (T, 2, 101):
+        raise ValueError(f"added persons must have shape ({T}, 2, 101), got {added.shape}")
     pop = np.broadcast_to(pop0, (S, 2, 101)).copy()
     if out is None:
         out = {
@@ -228,9 +235,12 @@ def run(
             rate = np.minimum(rate * out_multiplier[:, t, None, None], 1.0)
         res = step(pop, surv, fert, sched.boys_share, inc, rate, sched.in_shape, sched.zero_net, root)
         pop = res.population
+        out["in_migrants"][:, t] = res.in_migrants
+        if added is not None:
+            pop = np.maximum(pop + added[t], 0.0)
+            out["in_migrants"][:, t] += added[t].sum(axis=-1)
         out["population"][:, t + 1] = pop
         out["births"][:, t] = res.births
         out["deaths"][:, t] = res.deaths
-        out["in_migrants"][:, t] = res.in_migrants
         out["out_migrants"][:, t] = res.out_migrants
     return out

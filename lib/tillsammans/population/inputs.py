@@ -31,6 +31,8 @@ KOLADA_KPIS: dict[str, str] = {
     "n01805": "deaths",
     "n01801": "in_migrants",
     "n01802": "out_migrants",
+    "n01806": "international_net",
+    "n01964": "domestic_net",
     "n01817": "0",
     "n01926": "1-5",
     "n01952": "0-5",
@@ -51,6 +53,9 @@ SCB_MODEL_CHANGE_KPIS: dict[int, str] = {5: "n02915", 10: "n02838"}
 #: the municipal migration age profiles (:mod:`tillsammans.population.migration`).
 KOLADA_SEX_KPIS: tuple[str, ...] = ("n01804", "n01805", "n01801", "n01802", *KOLADA_AGE_GROUPS)
 
+#: The open age of SCB's projected mean population and deaths (105 = 105 and over, age attained in the year).
+SCB_OPEN_AGE = 105
+
 SOURCES = {
     "population": "SCB, BE0101N1 (folkmängd efter ålder och kön)",
     "mortality": "SCB, BE0101D9 (döda) och BE0101A5 (medelfolkmängd); SCB BE0401 (framskrivna döda och "
@@ -61,6 +66,9 @@ SOURCES = {
     "recent_totals": "SCB, folkmängd 31 december per kommun 2020–2025 (BE0101N1; 2025 med SCB:s slumpbrus)",
     "scb_model": "Kolada (RKA): SCB-modellens förväntade förändring av antalet invånare från 2024, "
                  "n02915 (5 år) och n02838 (10 år)",
+    "national_projection": "SCB, Sveriges framtida befolkning 2024–2070 (BE0401): framskriven medelfolkmängd och "
+                           "döda efter ålder och kön 2026–2050, antagen fruktsamhet",
+    "international_net": "Kolada (RKA): n01806 utrikes flyttnetto, n01964 inrikes flyttnetto (SCB)",
 }
 
 
@@ -110,6 +118,10 @@ class PopulationInputs:
     kolada_by_sex: dict[str, np.ndarray] = field(default_factory=dict)  # kpi → (regions, years, 2), NaN missing
     recent_totals: dict[str, dict[int, float]] = field(default_factory=dict)  # SCB 31 Dec totals 2020–2025
     scb_model_change: dict[int, dict[str, float]] = field(default_factory=dict)  # years ahead → code → % from 2024
+    # SCB's national projection (BE0401, 2024) by age attained in the year (0..105+): see national.py.
+    scb_projection_years: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    scb_mean_population: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 106)))
+    scb_deaths: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 106)))
     _memo: dict = field(default_factory=dict, repr=False)
 
     def memo(self, key, compute):
@@ -251,8 +263,15 @@ def _read(processed_dir: Path) -> PopulationInputs:
     # SCB's age-0 risk is per mean population of infants (about half the births), twice the infant
     # mortality of the life table: keep SCB's trend but start it from the observed level (5-year pool).
     from_risks[..., 0] *= recent[:, 0] / from_risks[0, :, 0]
-    projected_mx = _projected_rates(load_table("projection_population_deaths_sweden", processed_dir),
-                                    projected_years, from_risks)
+    scb_projection = load_table("projection_population_deaths_sweden", processed_dir)
+    projected_mx = _projected_rates(scb_projection, projected_years, from_risks)
+    scb_projection_years = np.arange(int(scb_projection.year.min()), int(scb_projection.year.max()) + 1)
+    attained = [list(scb_projection_years), sexes, list(range(SCB_OPEN_AGE + 1))]
+    scb_mean_population = _grid(scb_projection, ["year", "sex", "age"], "projected_mean_population", attained)
+    scb_deaths = _grid(scb_projection, ["year", "sex", "age"], "projected_deaths", attained)
+    if np.isnan(scb_mean_population).any() or np.isnan(scb_deaths).any():
+        raise ValueError("projection_population_deaths_sweden is incomplete: every year, sex and age 0–105+ needs "
+                         "a mean population and deaths (SCB BE0401)")
 
     cp = load_table("population_county_age_sex", processed_dir)
     cd = load_table("deaths_county_age_sex", processed_dir)
@@ -298,6 +317,10 @@ def _read(processed_dir: Path) -> PopulationInputs:
     recent_totals: dict[str, dict[int, float]] = {}
     for rec in recent.itertuples():
         recent_totals.setdefault(str(rec.region_code), {})[int(rec.year)] = float(rec.population)
+    # Sweden's total is the sum of its municipalities (SCB publishes the same cells; 2025 within the noise).
+    municipal = [v for c, v in recent_totals.items() if len(c) == 4]
+    recent_totals["00"] = {y: sum(v[y] for v in municipal) for y in sorted(set().union(*municipal))
+                           if all(y in v for v in municipal)}
     latest = load_table("kolada_values_recent", processed_dir,
                         filters=[("kpi", "in", list(SCB_MODEL_CHANGE_KPIS.values())), ("gender", "==", "T")])
     scb_model_change = {
@@ -334,6 +357,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
         county_net=county_net, county_start=county_start,
         county_in=flows("n01801"), county_out=flows("n01802"),
         kolada_by_sex=kolada_by_sex, recent_totals=recent_totals, scb_model_change=scb_model_change,
+        scb_projection_years=scb_projection_years, scb_mean_population=scb_mean_population, scb_deaths=scb_deaths,
     )
 
 

@@ -15,6 +15,7 @@ no later observation — no later stock, component, profile year or SCB assumpti
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ from tillsammans.population.scenarios import ScenarioSettings, resolve_scenario
 MAX_END_YEAR = 2070
 
 COMPONENT_KPIS = {"births": "n01804", "deaths": "n01805", "in_migrants": "n01801", "out_migrants": "n01802"}
+
+#: Kolada's international net migration (immigrants − emigrants), per municipality from 1998.
+INTERNATIONAL_NET_KPI = "n01806"
 
 #: Fewest years with gross flows in the migration window for the gross-flow model.
 MIN_FLOW_YEARS = 3
@@ -63,6 +67,10 @@ class RegionModel:
         share of the total (persons, :func:`~tillsammans.population.migration.composition_sd`).
     totals : dict
         Observed totals ``{year: persons}`` up to ``as_of`` (Kolada, then SCB's latest totals).
+    international_level, international_share : float
+        The region's mean international net migration (immigrants − emigrants, Kolada n01806) over the
+        level years, and its share of the sum over all municipalities in those years: how SCB's national
+        international migration is distributed (:mod:`~tillsammans.population.international`).
     """
 
     code: str
@@ -88,6 +96,9 @@ class RegionModel:
     net_counts: np.ndarray | None = None  # (2, 101) persons per year, for migration_mode "net"
     synthesised: bool = False
     recent_years: list[int] = field(default_factory=list)  # years carried to SCB's totals (2023–2025)
+    international_level: float = 0.0  # mean international net migration of the level years (persons, n01806)
+    international_share: float = 0.0  # the region's share of the 290's international net in those years
+    main_assumptions: Assumptions | None = None  # before the scenario's changes: what the reconciliation uses
     rates_cache: dict = field(default_factory=dict, repr=False)  # (first, last year) → survival, fertility
 
     @property
@@ -141,6 +152,26 @@ def _jump_off(inputs: PopulationInputs, code: str, jump_off: int | None, end_yea
         raise ValueError(f"end_year={end_year!r} outside the allowed range {jump_off + 1}–{MAX_END_YEAR} "
                          f"(after the jump-off {jump_off})")
     return int(jump_off), pop0, synthesised
+
+
+def _international(inputs: PopulationInputs, code: str, years: list[int]) -> tuple[float, float]:
+    """Mean international net migration of ``code`` over ``years`` and its share of the 290 municipalities' sum.
+
+    Kolada n01806 (immigrants − emigrants); 0 and 0 for a region that is not a municipality or has no data.
+    """
+    row = inputs.kolada_codes.get(code)
+    if row is None or len(code) != 4 or not years:
+        return 0.0, 0.0
+    cols = np.array(years) - int(inputs.kolada_years[0])
+    own = inputs.kolada_values[INTERNATIONAL_NET_KPI][row, cols]
+    if not np.isfinite(own).all():
+        return 0.0, 0.0
+
+    def national() -> float:
+        rows = [i for c, i in inputs.kolada_codes.items() if len(c) == 4]
+        return float(np.nansum(inputs.kolada_values[INTERNATIONAL_NET_KPI][rows][:, cols]))
+    total = inputs.memo(("international_net_sum", tuple(int(y) for y in years)), national)
+    return float(own.mean()), float(own.sum() / total) if total != 0 else 0.0
 
 
 def migration_level_sd(net_series: list[float], movers: list[float]) -> float:
@@ -208,7 +239,7 @@ def regional_level_variation(inputs: PopulationInputs, as_of: int | None) -> dic
                     dev.append(np.log(o / e))
                     exp.append(e)
                 d = np.diff(dev)
-                poisson = float(np.mean([1 / a + 1 / b for a, b in zip(exp[:-1], exp[1:], strict=True)]))
+                poisson = float(np.mean([1 / a + 1 / b for a, b in itertools.pairwise(exp)]))
                 variances.append(max(float(np.var(d, ddof=1)) - poisson, 0.0))
             out[kind] = float(np.sqrt(np.median(variances)))
         return out
@@ -232,8 +263,8 @@ def prepare_region(
     as_of : int, optional
         Use only what was observed up to 31 December of this year (a backtest passes its jump-off).
     """
-    a = make_assumptions(**assumptions)
-    settings, a = resolve_scenario(scenario, a)
+    main = make_assumptions(**assumptions)
+    settings, a = resolve_scenario(scenario, main)
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     code = inputs.registry.resolve(region)
     if as_of is not None and jump_off is not None and jump_off > as_of:
@@ -281,6 +312,7 @@ def prepare_region(
               if y in obs["in_migrants"] and y in obs["out_migrants"] and (y - 1) in totals]
     in_profile, out_rel = schedules.migration_profiles(inputs, a, as_of)
     net_counts = None
+    international_level = international_share = 0.0
     if len(wyears) >= MIN_FLOW_YEARS:
         mode = "gross"
         ins = np.array([obs["in_migrants"][y] for y in wyears])
@@ -291,18 +323,23 @@ def prepare_region(
         net_series = [obs["in_migrants"][y] - obs["out_migrants"][y] for y in wyears]
         movers = [obs["in_migrants"][y] + obs["out_migrants"][y] for y in wyears]
         in_profile = migration.in_migrant_profile(inputs, code, window, a, as_of)
+        international_level, international_share = _international(inputs, code, wyears[recent])
         flows = migration.residual_flows(inputs, code, a, as_of)
         group_years = [y for y in wyears if y in flows]
         group_net = [migration.coarse_from_groups(flows[y][0] - flows[y][1]) for y in group_years]
         group_movers = [migration.coarse_from_groups(flows[y][0] + flows[y][1]) for y in group_years]
-    elif code in inputs.county_codes:
-        # No gross flows at the jump-off (Kolada's county flows start in 2008): the county's residual net
-        # migration by single age (SCB stocks, deaths and births), averaged over the window, is the model.
+    elif code in inputs.county_codes or code == "00":
+        # No gross flows at the jump-off (Kolada's county flows start in 2008, Sweden's too): the region's
+        # residual net migration by single age (SCB stocks, deaths and births), averaged over the window, is
+        # the model. Sweden's is the sum of the counties' (domestic moves cancel).
         mode = "net"
-        c = inputs.county_codes.index(code)
         ks = [int(y - inputs.county_years[1]) for y in range(window[0], window[1] + 1)
               if inputs.county_years[1] <= y <= inputs.county_years[-1]]
-        net = inputs.county_net[c, ks]
+        if not ks:
+            raise ValueError(f"no gross flows (Kolada n01801, n01802) nor county single ages for {code} in "
+                             f"{window}; county single ages end in {int(inputs.county_years[-1])}")
+        net = (inputs.county_net[:, ks].sum(axis=0) if code == "00"
+               else inputs.county_net[inputs.county_codes.index(code), ks])
         net_counts = rates.smooth_ages(net.mean(axis=0), a.profile_smoothing)
         in_level, in_sd, out_rate = 0.0, 0.0, 0.0
         net_series = list(net.sum(axis=(1, 2)))
@@ -345,6 +382,8 @@ def prepare_region(
         window=window, observed_years=observed_years, observed=obs, variation=variation,
         in_profile=in_profile, out_relative_rate=out_rel, totals=totals, as_of=as_of,
         migration_mode=mode, net_counts=net_counts, synthesised=synthesised, recent_years=recent_years,
+        international_level=international_level, international_share=international_share,
+        main_assumptions=main,
     )
 
 

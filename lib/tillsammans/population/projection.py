@@ -14,6 +14,7 @@ This module turns runs into tidy frames: :func:`project_population`, :func:`proj
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from tillsammans.population.rates import AGES, SEXES
 from tillsammans.population.run import ProjectionRun, projection_schedules, run_projection
 
 __all__ = ["MAX_END_YEAR", "SEX_DTYPE", "ProjectionRun", "RegionModel", "prepare_region", "project_population",
-           "projection_components", "projection_schedules", "region_levels", "run_projection", "tidy_population"]
+           "project_sum", "projection_components", "projection_schedules", "region_levels", "run_projection",
+           "tidy_population"]
 
 #: The ``sex`` column's dtype (categorical, female before male).
 SEX_DTYPE = pd.CategoricalDtype(list(SEXES))
@@ -92,6 +94,38 @@ def project_population(
     model = prepare_region(municipality, jump_off, end_year, scenario, inputs, as_of=as_of, **assumptions)
     run = run_projection(model, inputs, end_year)
     return tidy_population(run.years, run.population[0])
+
+
+def project_sum(
+    municipalities: Sequence[str],
+    end_year: int = 2040,
+    scenario: str = "base",
+    processed_dir: Path | None = None,
+    inputs: PopulationInputs | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """The sum of several municipalities' projections (a county, the network, all 290).
+
+    Each municipality is projected as by :func:`project_population` from its latest single ages; with the
+    main scenario the sum of all 290 is SCB's national projection (the reconciliation).
+
+    Returns
+    -------
+    DataFrame
+        ``year, sex, age, population`` (persons on 31 December, summed).
+    """
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    codes = [inputs.registry.resolve(c, level="municipality") for c in municipalities]
+    if not codes:
+        raise ValueError("project_sum needs at least one municipality")
+    runs = [run_projection(prepare_region(code, None, end_year, scenario, inputs, **assumptions), inputs, end_year)
+            for code in codes]
+    years = runs[0].years
+    for code, run in zip(codes, runs, strict=True):
+        if not np.array_equal(run.years, years):
+            raise ValueError(f"{code}'s projection covers {run.years[0]}–{run.years[-1]}, the others "
+                             f"{years[0]}–{years[-1]}: only projections of the same years can be added")
+    return tidy_population(years, np.sum([run.population[0] for run in runs], axis=0))
 
 
 def projection_components(

@@ -2,20 +2,28 @@
 
 :func:`run_projection` carries the jump-off through the years with observed components, aligns the stock
 with Kolada's age groups, meets SCB's latest totals (:mod:`~tillsammans.population.carry`), and projects
-from the year after the last observation with the engine, optionally with simulated level deviations.
+from the year after the last observation with the engine, optionally with simulated level deviations. The
+projection proper takes the international migration from SCB's national assumption
+(:mod:`~tillsammans.population.international`) and, for a reconciled model, adds the persons that make the
+290 municipalities add up to the national control (:mod:`~tillsammans.population.reconcile`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tillsammans.population import engine
 from tillsammans.population.carry import COMPONENTS, align_age_groups, carry_through, carry_to_totals
 from tillsammans.population.inputs import PopulationInputs
+from tillsammans.population.international import follows_scb, international_adjustment
 from tillsammans.population.levels import RegionModel
 from tillsammans.population.region_rates import base_rates, out_rates
+
+if TYPE_CHECKING:
+    from tillsammans.population.reconcile import Reconciliation
 
 
 def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop: np.ndarray,
@@ -29,6 +37,8 @@ def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop
         in_level = max(model.in_level + model.scenario.in_migration_sd * model.in_sd, 0.0)
         in_year, rates_year = in_level * model.in_profile, out_rates(model, start_pop)
     in_counts = np.broadcast_to(in_year, (len(years), 2, 101)).copy()
+    if follows_scb(model):
+        in_counts += international_adjustment(model, inputs, years)
     out = np.broadcast_to(rates_year, (len(years), 2, 101)).copy()
     return engine.Schedules(years=years, survival=survival, fertility=fert, boys_share=model.boys_share,
                             in_counts=in_counts, out_rates=out, in_shape=model.in_profile,
@@ -70,8 +80,16 @@ def observed_part(model: RegionModel, inputs: PopulationInputs) -> dict[str, np.
 
 
 def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
-                   deviations: dict[str, np.ndarray] | None = None) -> ProjectionRun:
-    """Carry through the observed years, then project to ``end_year`` (with optional level deviations)."""
+                   deviations: dict[str, np.ndarray] | None = None,
+                   reconciliation: Reconciliation | None = None) -> ProjectionRun:
+    """Carry through the observed years, then project to ``end_year`` (with optional level deviations).
+
+    A reconciled model (:func:`~tillsammans.population.reconcile.applies`) starts from the aligned stock and
+    adds the reconciliation's persons after each projected year (:mod:`~tillsammans.population.reconcile`);
+    ``reconciliation`` replaces the model's own (a backtest's other control).
+    """
+    from tillsammans.population.reconcile import applies, reconciliation_for
+
     carried = observed_part(model, inputs)
     k = carried["population"].shape[1] - 1  # index of the projection's start year in ``years``
     last = model.jump_off + k
@@ -82,17 +100,25 @@ def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
         return ProjectionRun(model, years, carried["population"][:, : n + 1], comps, model.observed_years,
                              model.recent_years)
     start_pop = carried["population"][0, -1]
+    if not applies(model):
+        reconciliation = None
+    elif reconciliation is None:
+        reconciliation = reconciliation_for(model, inputs)
+    if reconciliation is not None and reconciliation.start_year == last:
+        start_pop = reconciliation.align(model, start_pop)
     sched = projection_schedules(model, inputs, start_pop, last + 1, end_year)
     dev = deviations or {}
     S = max([1] + [v.shape[0] for k, v in dev.items() if k != "in_groups"])
     # Preallocate the whole period and let the engine write the projected part in place (no copies).
     population = np.empty((S, len(years), 2, 101))
     population[:, : k + 1] = carried["population"]
+    population[:, k] = start_pop
     comps = {}
     for key in COMPONENTS:
         comps[key] = np.empty((S, len(years) - 1, 2))
         comps[key][:, :k] = carried[key]
     views = {"population": population[:, k:], **{key: v[:, k:] for key, v in comps.items()}}
+    added = reconciliation.added(model, sched.years) if reconciliation is not None else None
     engine.run(start_pop, sched, dev.get("mortality"), dev.get("fertility"), dev.get("in_shift"), dev.get("out"),
-               out=views, in_groups=dev.get("in_groups"))
+               out=views, in_groups=dev.get("in_groups"), added=added)
     return ProjectionRun(model, years, population, comps, model.observed_years, model.recent_years)

@@ -33,6 +33,7 @@ from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.levels import RegionModel, prepare_region
 from tillsammans.population.projection import SEX_DTYPE
 from tillsammans.population.rates import AGES
+from tillsammans.population.reconcile import Reconciliation
 from tillsammans.population.run import ProjectionRun, run_projection
 
 #: Allowed number of simulations (memory: about 0.8 kB per simulation and projected year).
@@ -131,11 +132,13 @@ def simulate_run(
 
 
 def simulate_model(model: RegionModel, inputs: PopulationInputs, end_year: int, n_sims: int,
-                   seed: int = DEFAULT_SEED, common_seed: int | None = None) -> ProjectionRun:
-    """Simulate a prepared region to ``end_year`` (the backtests call this with their own prepared models)."""
+                   seed: int = DEFAULT_SEED, common_seed: int | None = None,
+                   reconciliation: Reconciliation | None = None) -> ProjectionRun:
+    """Simulate a prepared region to ``end_year`` (the backtests call this with their own prepared models;
+    ``reconciliation`` as in :func:`~tillsammans.population.run.run_projection`)."""
     n_proj = end_year - model.last_observed
     deviations = draw_deviations(model, n_sims, n_proj, seed, common_seed) if n_proj > 0 else None
-    run = run_projection(model, inputs, end_year, deviations)
+    run = run_projection(model, inputs, end_year, deviations, reconciliation)
     if run.population.shape[0] != n_sims:  # nothing left to simulate: every path is the observed one
         run.population = np.broadcast_to(run.population, (n_sims, *run.population.shape[1:]))
     return run
