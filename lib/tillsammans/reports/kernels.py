@@ -1,0 +1,269 @@
+"""Warm kernels: started once per worker, with the scientific stack and the library imported, reused.
+
+Starting a kernel and importing pandas, matplotlib, statsmodels and the library costs 3–4 s, far more than
+most notebooks' own work; a warm kernel pays it once and runs notebook after notebook, each from the state
+recorded right after the imports (:mod:`tillsammans.reports.kernel_state`).
+
+- The kernel is always this interpreter's ipykernel, never whatever kernel spec happens to be installed
+  under the notebook's kernel name (another environment's ``python3`` would run other code and other
+  package versions).
+- IPC transport (Unix sockets): no port races and no "running over TCP without encryption" warning.
+- The kernel's own stdout/stderr go to a log file, not to the terminal and its progress bar.
+- A kernel dies with the process that started it (ipykernel's parent poller), so a killed build leaves no
+  kernel behind.
+
+A process keeps its idle kernels in :func:`default_pool`; a worker of a long-lived cluster therefore keeps
+them warm between builds, and starts new ones when the library or the data changed (the pool's
+*fingerprint*).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+#: The kernel name recorded in the executed notebooks (the notebooks' own kernelspec name).
+KERNEL_NAME = "python3"
+
+#: Executed once in every new kernel: what the study's notebooks import, and the first figure (which loads
+#: matplotlib's inline backend), so that a notebook's own imports cost nothing.
+WARM_UP = """\
+import matplotlib
+import matplotlib.pyplot as _plt
+import numpy, pandas, scipy.stats, statsmodels.api
+import IPython.display
+import tillsammans
+from tillsammans import cooperation, data, plots, population, workforce
+from tillsammans.municipalities import registry as _registry
+_plt.close(_plt.figure())
+from tillsammans.reports import kernel_state as _kernel_state
+_kernel_state.snapshot()
+"""
+
+
+class KernelError(RuntimeError):
+    """A kernel failed to start, to warm up or to reset; the message ends with its log."""
+
+
+class _ThisInterpreter(KernelSpecManager):
+    """Kernel specs that always resolve to this interpreter's ipykernel, whatever the name."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+        return KernelSpec(resource_dir=RESOURCES, name=kernel_name, **get_kernel_dict())
+
+
+class WarmKernel:
+    """One kernel with the warm-up done; :meth:`reset` prepares it for the next notebook.
+
+    Parameters
+    ----------
+    warm_up : str
+        Code run once after the start (default :data:`WARM_UP`).
+    startup_timeout : float
+        Seconds to wait for the kernel to answer and finish the warm-up.
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, warm_up: str = WARM_UP, startup_timeout: float = 120.0):
+        from jupyter_client import KernelManager
+
+        self.id = next(self._ids)
+        self.warm_up = warm_up
+        self.startup_timeout = startup_timeout
+        self.notebooks_run = 0
+        self.log_path = Path(tempfile.mkstemp(prefix=f"tillsammans-kernel-{os.getpid()}-{self.id}-",
+                                              suffix=".log")[1])
+        self.km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_ThisInterpreter(),
+                                transport="ipc")
+        self.kc = None
+        self._ready = False
+        self._closed = False
+        self.broken = False
+        self.started = time.perf_counter()
+        with open(self.log_path, "ab") as log:
+            # The kernel's stdout/stderr (log lines, crash messages) go to the log file. A kernel dies
+            # with its parent through JPY_PARENT_PID, which jupyter_client sets.
+            self.km.start_kernel(stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+
+    def wait_ready(self) -> None:
+        """Block until the kernel answered and the warm-up ran (the first call does the waiting)."""
+        if self._ready:
+            return
+        try:
+            self.kc.wait_for_ready(timeout=self.startup_timeout)
+            reply = self.kc.execute_interactive(self.warm_up, silent=True, store_history=False,
+                                                timeout=self.startup_timeout, output_hook=_ignore)
+        except (RuntimeError, TimeoutError) as exc:
+            raise KernelError(f"kernel {self.id} did not start: {exc}{self.log_tail()}") from exc
+        if reply["content"]["status"] != "ok":
+            raise KernelError(f"kernel warm-up failed: {reply['content'].get('ename')}: "
+                              f"{reply['content'].get('evalue')}{self.log_tail()}")
+        self._ready = True
+
+    def reset(self, cwd: str, timeout: float = 60.0) -> None:
+        """Return the kernel to its state after the warm-up, in folder ``cwd`` (silently, no history)."""
+        self.wait_ready()
+        code = f"import tillsammans.reports.kernel_state as _k; _k.restore({str(cwd)!r})"
+        try:
+            reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
+                                                output_hook=_ignore)
+        except TimeoutError as exc:
+            raise KernelError(f"kernel {self.id} did not reset within {timeout} s{self.log_tail()}") from exc
+        if reply["content"]["status"] != "ok":
+            raise KernelError(f"kernel reset failed: {reply['content'].get('ename')}: "
+                              f"{reply['content'].get('evalue')}")
+
+    def is_alive(self) -> bool:
+        return self.km.is_alive()
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return ("\nkernel log:\n" + "\n".join(text[-lines:])) if text else ""
+
+    def kill(self) -> None:
+        """Kill the kernel process only; safe from another thread than the one using the kernel, whose
+        next wait then fails with a dead kernel and which shuts the kernel down properly."""
+        self.broken = True
+        try:
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    def shutdown(self, now: bool = False) -> None:
+        """Stop the kernel (``now``: kill it without asking) and close the client; call from its user."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=now)
+        except Exception:  # noqa: BLE001 - a kernel that is already gone is what we wanted
+            pass
+        finally:
+            self.log_path.unlink(missing_ok=True)
+
+
+def _ignore(_msg) -> None:
+    return None
+
+
+class KernelPool:
+    """Idle warm kernels of one process; :meth:`kernel` lends one and takes it back if it is healthy.
+
+    Parameters
+    ----------
+    warm_up : str
+        Code every new kernel runs once.
+    """
+
+    def __init__(self, warm_up: str = WARM_UP):
+        self.warm_up = warm_up
+        self.fingerprint: str | None = None
+        self._idle: list[WarmKernel] = []
+        self._lent: set[WarmKernel] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def prestart(self, n: int, fingerprint: str | None = None) -> None:
+        """Start ``n`` kernels now (their warm-up runs while the caller does other work)."""
+        self._check(fingerprint)
+        with self._lock:
+            missing = n - len(self._idle) - len(self._lent)
+        for _ in range(max(0, missing)):
+            kernel = WarmKernel(self.warm_up)
+            with self._lock:
+                self._idle.append(kernel)
+
+    @contextmanager
+    def kernel(self, fingerprint: str | None = None):
+        """Lend a warm kernel; a kernel that died or was marked broken is shut down instead of returned."""
+        self._check(fingerprint)
+        with self._lock:
+            if self._closed:
+                raise KernelError("the kernel pool is shut down (the build was stopped)")
+            kernel = self._idle.pop() if self._idle else None
+        if kernel is None:
+            kernel = WarmKernel(self.warm_up)
+        with self._lock:
+            self._lent.add(kernel)
+        try:
+            yield kernel
+        finally:
+            with self._lock:
+                self._lent.discard(kernel)
+                keep = not self._closed and not kernel.broken and kernel.is_alive()
+                if keep:
+                    self._idle.append(kernel)
+            if not keep:
+                kernel.shutdown(now=True)
+
+    def replace(self, kernel: WarmKernel) -> None:
+        """Kill a lent kernel that hung or died; the next :meth:`kernel` starts a new one."""
+        kernel.broken = True
+        kernel.shutdown(now=True)
+
+    def _check(self, fingerprint: str | None) -> None:
+        # Idle kernels imported the library as it was; new code or new data need new kernels.
+        if fingerprint is None or fingerprint == self.fingerprint:
+            return
+        with self._lock:
+            stale, self._idle = self._idle, []
+            self.fingerprint = fingerprint
+        for kernel in stale:
+            kernel.shutdown(now=True)
+
+    def shutdown(self, now: bool = False) -> None:
+        """Stop the idle kernels and kill the lent ones (their users see a dead kernel); lending fails
+        afterwards."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            lent = list(self._lent)
+        for kernel in lent:
+            kernel.kill()
+        for kernel in idle:
+            kernel.shutdown(now=now)
+
+    def __len__(self) -> int:
+        return len(self._idle) + len(self._lent)
+
+
+_POOL: KernelPool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def default_pool() -> KernelPool:
+    """This process's pool (a worker keeps its kernels warm between jobs and builds)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = KernelPool()
+            atexit.register(_POOL.shutdown, True)
+        return _POOL
+
+
+__all__ = ["KERNEL_NAME", "WARM_UP", "KernelError", "KernelPool", "WarmKernel", "default_pool"]
+
+if sys.platform == "win32":  # pragma: no cover - the study runs on Linux and macOS
+    raise ImportError("warm kernels use IPC transport (Unix sockets)")
