@@ -86,8 +86,10 @@ class WarmKernel:
         self.notebooks_run = 0
         self.log_path = Path(tempfile.mkstemp(prefix=f"tillsammans-kernel-{os.getpid()}-{self.id}-",
                                               suffix=".log")[1])
+        # nbclient awaits its client: the clients it makes (km.client()) must be asynchronous, or a kernel
+        # that dies mid-cell blocks the wait for output forever. The runner's own client is blocking.
         self.km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_ThisInterpreter(),
-                                transport="ipc")
+                                transport="ipc", client_class="jupyter_client.asynchronous.AsyncKernelClient")
         self.kc = None
         self._ready = False
         self._closed = False
@@ -97,7 +99,10 @@ class WarmKernel:
             # The kernel's stdout/stderr (log lines, crash messages) go to the log file. A kernel dies
             # with its parent through JPY_PARENT_PID, which jupyter_client sets.
             self.km.start_kernel(stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        self.kc = self.km.client()
+        from jupyter_client.blocking import BlockingKernelClient
+
+        self.kc = BlockingKernelClient(**self.km.get_connection_info(session=True),
+                                       connection_file=self.km.connection_file, parent=self.km)
         self.kc.start_channels()
 
     def wait_ready(self) -> None:
