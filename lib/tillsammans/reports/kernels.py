@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,12 +85,15 @@ class WarmKernel:
         self.warm_up = warm_up
         self.startup_timeout = startup_timeout
         self.notebooks_run = 0
-        self.log_path = Path(tempfile.mkstemp(prefix=f"tillsammans-kernel-{os.getpid()}-{self.id}-",
-                                              suffix=".log")[1])
+        # A private folder per kernel for its sockets and log: IPC socket names are chosen by checking which
+        # files exist, so two kernels starting at once in one folder would pick, and share, the same ones.
+        self.folder = Path(tempfile.mkdtemp(prefix=f"tillsammans-kernel-{os.getpid()}-{self.id}-"))
+        self.log_path = self.folder / "kernel.log"
         # nbclient awaits its client: the clients it makes (km.client()) must be asynchronous, or a kernel
         # that dies mid-cell blocks the wait for output forever. The runner's own client is blocking.
         self.km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_ThisInterpreter(),
-                                transport="ipc", client_class="jupyter_client.asynchronous.AsyncKernelClient")
+                                transport="ipc", ip=str(self.folder / "ipc"),
+                                client_class="jupyter_client.asynchronous.AsyncKernelClient")
         self.kc = None
         self._ready = False
         self._closed = False
@@ -100,8 +104,12 @@ class WarmKernel:
             # with its parent through JPY_PARENT_PID, which jupyter_client sets.
             self.km.start_kernel(stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_client.session import Session
 
-        self.kc = BlockingKernelClient(**self.km.get_connection_info(session=True),
+        # A session of its own: clients sharing a session id share a socket identity, and the kernel would
+        # send this client's replies to nbclient's client.
+        session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        self.kc = BlockingKernelClient(**self.km.get_connection_info(session=False), session=session,
                                        connection_file=self.km.connection_file, parent=self.km)
         self.kc.start_channels()
 
@@ -166,7 +174,7 @@ class WarmKernel:
         except Exception:  # noqa: BLE001 - a kernel that is already gone is what we wanted
             pass
         finally:
-            self.log_path.unlink(missing_ok=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _ignore(_msg) -> None:
