@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -95,10 +96,10 @@ class WarmKernel:
                                 transport="ipc", ip=str(self.folder / "ipc"),
                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
         self.kc = None
+        self.nb_client = None  # nbclient's asynchronous client, made by the first notebook and kept
         self._ready = False
         self._closed = False
         self.broken = False
-        self.started = time.perf_counter()
         with open(self.log_path, "ab") as log:
             # The kernel's stdout/stderr (log lines, crash messages) go to the log file. A kernel dies
             # with its parent through JPY_PARENT_PID, which jupyter_client sets.
@@ -106,40 +107,47 @@ class WarmKernel:
         from jupyter_client.blocking import BlockingKernelClient
         from jupyter_client.session import Session
 
-        # A session of its own: clients sharing a session id share a socket identity, and the kernel would
-        # send this client's replies to nbclient's client.
+        # The runner's own client: the shell channel only (it never reads the notebooks' output), and a
+        # session of its own, since clients sharing a session id share a socket identity and the kernel
+        # would send this client's replies to nbclient's client.
         session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
         self.kc = BlockingKernelClient(**self.km.get_connection_info(session=False), session=session,
                                        connection_file=self.km.connection_file, parent=self.km)
-        self.kc.start_channels()
+        self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        # Sent now, run as soon as the kernel is up (ZMQ queues it): the warm-up overlaps whatever the
+        # caller does next.
+        self._warm_up_id = self.kc.execute(self.warm_up, silent=True, store_history=False, allow_stdin=False)
+
+    def _reply(self, msg_id: str, timeout: float, what: str) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise KernelError(f"kernel {self.id}: no answer to {what} within {timeout:g} s{self.log_tail()}")
+            try:
+                reply = self.kc.get_shell_msg(timeout=min(1.0, remaining))
+            except queue.Empty:
+                if not self.km.is_alive():
+                    raise KernelError(f"kernel {self.id} died during {what}{self.log_tail()}") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                if reply["content"]["status"] != "ok":
+                    raise KernelError(f"kernel {self.id}: {what} failed: {reply['content'].get('ename')}: "
+                                      f"{reply['content'].get('evalue')}{self.log_tail()}")
+                return reply
 
     def wait_ready(self) -> None:
-        """Block until the kernel answered and the warm-up ran (the first call does the waiting)."""
-        if self._ready:
-            return
-        try:
-            self.kc.wait_for_ready(timeout=self.startup_timeout)
-            reply = self.kc.execute_interactive(self.warm_up, silent=True, store_history=False,
-                                                timeout=self.startup_timeout, output_hook=_ignore)
-        except (RuntimeError, TimeoutError) as exc:
-            raise KernelError(f"kernel {self.id} did not start: {exc}{self.log_tail()}") from exc
-        if reply["content"]["status"] != "ok":
-            raise KernelError(f"kernel warm-up failed: {reply['content'].get('ename')}: "
-                              f"{reply['content'].get('evalue')}{self.log_tail()}")
-        self._ready = True
+        """Block until the kernel is up and the warm-up ran (the first call does the waiting)."""
+        if not self._ready:
+            self._reply(self._warm_up_id, self.startup_timeout, "the warm-up")
+            self._ready = True
 
     def reset(self, cwd: str, timeout: float = 60.0) -> None:
         """Return the kernel to its state after the warm-up, in folder ``cwd`` (silently, no history)."""
         self.wait_ready()
         code = f"import tillsammans.reports.kernel_state as _k; _k.restore({str(cwd)!r})"
-        try:
-            reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
-                                                output_hook=_ignore)
-        except TimeoutError as exc:
-            raise KernelError(f"kernel {self.id} did not reset within {timeout} s{self.log_tail()}") from exc
-        if reply["content"]["status"] != "ok":
-            raise KernelError(f"kernel reset failed: {reply['content'].get('ename')}: "
-                              f"{reply['content'].get('evalue')}")
+        self._reply(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False), timeout,
+                    "the reset")
 
     def is_alive(self) -> bool:
         return self.km.is_alive()
@@ -167,18 +175,15 @@ class WarmKernel:
             return
         self._closed = True
         try:
-            if self.kc is not None:
-                self.kc.stop_channels()
+            for client in (self.kc, self.nb_client):
+                if client is not None:
+                    client.stop_channels()
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=now)
         except Exception:  # noqa: BLE001 - a kernel that is already gone is what we wanted
             pass
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _ignore(_msg) -> None:
-    return None
 
 
 class KernelPool:
