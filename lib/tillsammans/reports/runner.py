@@ -168,7 +168,7 @@ def plan(
     from tillsammans.municipalities import registry as load_registry
 
     registry = registry or load_registry()
-    notebooks = sorted(Path(p) for p in notebooks) if notebooks is not None else default_notebooks()
+    notebooks = sorted(Path(p).resolve() for p in notebooks) if notebooks is not None else default_notebooks()
     extra_parameters = dict(extra_parameters or {})
     jobs: list[Job] = []
     codes = registry.resolve_many(municipalities, level="municipality") if municipalities else []

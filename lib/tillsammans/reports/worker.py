@@ -145,7 +145,7 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
         log.setLevel(logging.INFO)
     phases = {"kernel": 0.0, "execute": 0.0, "export": 0.0}
     result = Rendered(job, "failed", data_digest=data_digest())
-    notebook_dir = Path(job.notebook).parent
+    notebook_dir = Path(job.notebook).resolve().parent
     cwd = str(notebook_dir) if notebook_dir.is_dir() else tempfile.gettempdir()
     try:
         nb = nbformat.reads(source, as_version=4)
