@@ -63,7 +63,9 @@ class _ThisInterpreter(KernelSpecManager):
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         from ipykernel.kernelspec import RESOURCES, get_kernel_dict
 
-        return KernelSpec(resource_dir=RESOURCES, name=kernel_name, **get_kernel_dict())
+        # No input history database: a warm kernel runs thousands of cells, and nothing reads them back.
+        return KernelSpec(resource_dir=RESOURCES, name=kernel_name,
+                          **get_kernel_dict(extra_arguments=["--HistoryManager.enabled=False"]))
 
 
 class WarmKernel:
@@ -191,48 +193,66 @@ class KernelPool:
 
     Parameters
     ----------
+    size : int, optional
+        Most kernels at once; a borrower waits for a free one (None: one per concurrent borrower).
     warm_up : str
         Code every new kernel runs once.
     """
 
-    def __init__(self, warm_up: str = WARM_UP):
+    def __init__(self, size: int | None = None, warm_up: str = WARM_UP):
+        self.size = size
         self.warm_up = warm_up
         self.fingerprint: str | None = None
         self._idle: list[WarmKernel] = []
         self._lent: set[WarmKernel] = set()
-        self._lock = threading.Lock()
+        self._starting = 0
+        self._changed = threading.Condition()
         self._closed = False
 
     def prestart(self, n: int, fingerprint: str | None = None) -> None:
         """Start ``n`` kernels now (their warm-up runs while the caller does other work)."""
         self._check(fingerprint)
-        with self._lock:
+        with self._changed:
             missing = n - len(self._idle) - len(self._lent)
         for _ in range(max(0, missing)):
             kernel = WarmKernel(self.warm_up)
-            with self._lock:
+            with self._changed:
                 self._idle.append(kernel)
+                self._changed.notify()
 
     @contextmanager
     def kernel(self, fingerprint: str | None = None):
         """Lend a warm kernel; a kernel that died or was marked broken is shut down instead of returned."""
         self._check(fingerprint)
-        with self._lock:
-            if self._closed:
-                raise KernelError("the kernel pool is shut down (the build was stopped)")
-            kernel = self._idle.pop() if self._idle else None
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise KernelError("the kernel pool is shut down (the build was stopped)")
+                if self._idle:
+                    kernel = self._idle.pop()
+                    break
+                if self.size is None or len(self._lent) + self._starting < self.size:
+                    kernel = None
+                    self._starting += 1
+                    break
+                self._changed.wait()
         if kernel is None:
-            kernel = WarmKernel(self.warm_up)
-        with self._lock:
+            try:
+                kernel = WarmKernel(self.warm_up)
+            finally:
+                with self._changed:
+                    self._starting -= 1
+        with self._changed:
             self._lent.add(kernel)
         try:
             yield kernel
         finally:
-            with self._lock:
+            with self._changed:
                 self._lent.discard(kernel)
                 keep = not self._closed and not kernel.broken and kernel.is_alive()
                 if keep:
                     self._idle.append(kernel)
+                self._changed.notify()
             if not keep:
                 kernel.shutdown(now=True)
 
@@ -245,7 +265,7 @@ class KernelPool:
         # Idle kernels imported the library as it was; new code or new data need new kernels.
         if fingerprint is None or fingerprint == self.fingerprint:
             return
-        with self._lock:
+        with self._changed:
             stale, self._idle = self._idle, []
             self.fingerprint = fingerprint
         for kernel in stale:
@@ -254,10 +274,11 @@ class KernelPool:
     def shutdown(self, now: bool = False) -> None:
         """Stop the idle kernels and kill the lent ones (their users see a dead kernel); lending fails
         afterwards."""
-        with self._lock:
+        with self._changed:
             self._closed = True
             idle, self._idle = self._idle, []
             lent = list(self._lent)
+            self._changed.notify_all()
         for kernel in lent:
             kernel.kill()
         for kernel in idle:

@@ -343,9 +343,10 @@ def run_jobs(
     workers = None
     if own:
         workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
-        pool = KernelPool()
+        pool = KernelPool(size=workers)
         pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
-        executor = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+        # One thread more than kernels: a finished notebook is exported while the kernel runs the next.
+        executor = cf.ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="report")
     from tqdm.auto import tqdm
 
     from tillsammans.reports import worker
@@ -353,7 +354,7 @@ def run_jobs(
     tmp = reports / TMP_DIR / f"{os.getpid()}-{time.time_ns()}"
     tmp.mkdir(parents=True)
     digest = data_digest()
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), os.times()
     bar = tqdm(total=len(todo), desc="Rapporter", unit="nb", disable=not progress)
     futures: dict = {}
     try:
@@ -398,14 +399,20 @@ def run_jobs(
             (reports / TMP_DIR).rmdir()  # only when no other build is using it
         except OSError:
             pass
-    _write_timings(reports, results, time.perf_counter() - started, workers)
+    cpu = os.times()
+    _write_timings(reports, results, time.perf_counter() - started, workers, {
+        "this process": round(cpu.user + cpu.system - cpu_before.user - cpu_before.system, 3),
+        "local kernels": round(cpu.children_user + cpu.children_system - cpu_before.children_user
+                               - cpu_before.children_system, 3)})
     order = {job: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order.get(r.job, 0))
 
 
-def _write_timings(reports: Path, results: Sequence[Result], wall: float, workers: int | None) -> None:
-    """``_logs/timings.json``: where each job's time went (kernel, execute, export, publish)."""
-    record = {"wall_seconds": round(wall, 3), "workers": workers,
+def _write_timings(reports: Path, results: Sequence[Result], wall: float, workers: int | None,
+                   cpu: dict) -> None:
+    """``_logs/timings.json``: where each job's time went (kernel, execute, export, publish) and the CPU
+    seconds of this process and of its kernels (local builds only)."""
+    record = {"wall_seconds": round(wall, 3), "workers": workers, "cpu_seconds": cpu,
               "jobs": [{"label": r.job.label, "status": r.status, "seconds": round(r.seconds, 3),
                         "phases": r.phases, "attempts": r.attempts, "where": r.where}
                        for r in results if r.status in ("ok", "failed")]}
