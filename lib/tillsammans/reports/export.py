@@ -51,6 +51,7 @@ def _exporter():
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             language_code="sv",
+            optimistic_validation=True,  # validate once after the preprocessors, not after each one
         )
         _LOCAL.exporter = exporter
         _LOCAL.css = CSS.read_text(encoding="utf-8")

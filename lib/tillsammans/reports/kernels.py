@@ -113,8 +113,11 @@ class WarmKernel:
         # session of its own, since clients sharing a session id share a socket identity and the kernel
         # would send this client's replies to nbclient's client.
         session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
-        self.kc = BlockingKernelClient(**self.km.get_connection_info(session=False), session=session,
-                                       connection_file=self.km.connection_file, parent=self.km)
+        info = self.km.get_connection_info(session=False)
+        for secret in ("key", "signature_scheme"):  # they travel in the session
+            info.pop(secret, None)
+        self.kc = BlockingKernelClient(**info, session=session, connection_file=self.km.connection_file,
+                                       parent=self.km)
         self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         # Sent now, run as soon as the kernel is up (ZMQ queues it): the warm-up overlaps whatever the
         # caller does next.

@@ -64,6 +64,7 @@ def _register_engine() -> None:
 
             if holder is not None:
                 holder["nb"] = nb_man.nb  # kept for the failed copy when papermill raises
+            stable_cell_ids(nb_man.nb)
             # nbclient makes its own (asynchronous) client for the kernel on the first notebook; the kernel
             # keeps it for the next ones (a new client costs a 0.2 s wait for the output channel), and
             # nbclient leaves the kernel alive because it does not own the kernel manager.
@@ -77,6 +78,14 @@ def _register_engine() -> None:
                 kernel.nb_client = client.kc
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
+
+
+def stable_cell_ids(nb) -> None:
+    """Give papermill's injected parameters cell a fixed id (papermill draws a random one), so the same
+    notebook and parameters give the same HTML, byte for byte."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.id = "injected-parameters"
 
 
 _ENGINE_READY = threading.Lock()
