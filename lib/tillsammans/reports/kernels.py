@@ -98,7 +98,8 @@ class WarmKernel:
                                 transport="ipc", ip=str(self.folder / "ipc"),
                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
         self.kc = None
-        self.nb_client = None  # nbclient's asynchronous client, made by the first notebook and kept
+        self._nb_client = None  # nbclient's asynchronous client, made by the first notebook and kept
+        self._nb_thread: int | None = None  # the thread whose event loop that client's sockets use
         self._ready = False
         self._closed = False
         self.broken = False
@@ -154,6 +155,19 @@ class WarmKernel:
         self._reply(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False), timeout,
                     "the reset")
 
+    @property
+    def nb_client(self):
+        """nbclient's client for this kernel if it was made in the calling thread, else None (a new one is
+        made: its asynchronous sockets belong to the event loop of the thread that made them)."""
+        if self._nb_client is not None and self._nb_thread != threading.get_ident():
+            self._nb_client.stop_channels()
+            self._nb_client = None
+        return self._nb_client
+
+    @nb_client.setter
+    def nb_client(self, client) -> None:
+        self._nb_client, self._nb_thread = client, threading.get_ident()
+
     def is_alive(self) -> bool:
         return self.km.is_alive()
 
@@ -180,7 +194,7 @@ class WarmKernel:
             return
         self._closed = True
         try:
-            for client in (self.kc, self.nb_client):
+            for client in (self.kc, self._nb_client):
                 if client is not None:
                     client.stop_channels()
             if self.km.has_kernel:
@@ -232,7 +246,10 @@ class KernelPool:
                 if self._closed:
                     raise KernelError("the kernel pool is shut down (the build was stopped)")
                 if self._idle:
-                    kernel = self._idle.pop()
+                    # Prefer the kernel this thread used last: its nbclient client is ready.
+                    mine = [k for k in self._idle if k._nb_thread == threading.get_ident()]
+                    kernel = mine[0] if mine else self._idle[-1]
+                    self._idle.remove(kernel)
                     break
                 if self.size is None or len(self._lent) + self._starting < self.size:
                     kernel = None

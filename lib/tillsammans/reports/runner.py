@@ -345,8 +345,7 @@ def run_jobs(
         workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
         pool = KernelPool(size=workers)
         pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
-        # One thread more than kernels: a finished notebook is exported while the kernel runs the next.
-        executor = cf.ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="report")
+        executor = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
     from tqdm.auto import tqdm
 
     from tillsammans.reports import worker

@@ -176,7 +176,7 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
                     )
                     phases["execute"] += time.perf_counter() - start
                     kernel.notebooks_run += 1
-                    break  # the kernel goes back to the pool now: the next notebook runs while this exports
+                    break
                 except PapermillExecutionError as exc:
                     phases["execute"] += time.perf_counter() - start
                     result.error = f"{exc.ename}: {_first_line(exc.evalue)}"
