@@ -51,7 +51,7 @@ def papermill_cli(notebook: Path, output: Path, parameters: dict) -> float:
 
 def reports_cli(reports: Path, *args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=ROOT, check=False,
                           capture_output=True, text=True, env={**ENV, "TILLSAMMANS_REPORTS": str(reports)})
     seconds = time.perf_counter() - start
     if done.returncode != 0:
@@ -62,8 +62,7 @@ def reports_cli(reports: Path, *args: str) -> float:
 def _seconds(a: str, b: str) -> float:
     from datetime import datetime
 
-    return (datetime.fromisoformat(b.replace("Z", "+00:00")) -
-            datetime.fromisoformat(a.replace("Z", "+00:00"))).total_seconds()
+    return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
 
 
 def cell_breakdown(executed: Path) -> dict[str, float]:
@@ -114,9 +113,11 @@ def runner_phases(reports: Path) -> dict[str, float]:
     path = reports / "_logs" / "timings.json"
     if not path.exists():
         return {}
+    record = json.loads(path.read_text(encoding="utf-8"))
     total: dict[str, float] = {}
-    for job in json.loads(path.read_text(encoding="utf-8"))["jobs"]:
+    for job in record["jobs"]:
         _add(total, job.get("phases", {}))
+    _add(total, {f"CPU of {k}": v for k, v in record.get("cpu_seconds", {}).items()})
     return total
 
 
@@ -197,7 +198,7 @@ def main() -> int:
                   + f"; kernel start + papermill ≈ {statistics.mean(figures['naive']) - sum(inside_naive.values()) / n:.1f} s")
         print("  runner, inside the notebooks: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in inside_runner.items()))
         if phases:
-            print("  runner, per-job phases: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in phases.items()))
+            print("  runner, per-job phases and CPU: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in phases.items()))
             print(f"  runner wall × {cores} cores = {statistics.mean(figures['runner']) * cores:.1f} core-s")
 
         if args.all:
@@ -211,7 +212,7 @@ def main() -> int:
                   f"load average after {load()}")
             phases_all = runner_phases(all_reports)
             if phases_all:
-                print("  per-job phases: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases_all.items()))
+                print("  per-job phases and CPU: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases_all.items()))
     return 0
 
 

@@ -135,8 +135,8 @@ class Captions:
 
 def show(fig, alt: str) -> None:
     """Display a figure as a PNG with Swedish alt text (the HTML export keeps it) and close it."""
-    from IPython.display import display
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     data = base64.b64encode(png(fig)).decode("ascii")
     plt.close(fig)

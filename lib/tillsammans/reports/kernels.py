@@ -20,6 +20,7 @@ them warm between builds, and starts new ones when the library or the data chang
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import os
 import queue
@@ -182,11 +183,9 @@ class WarmKernel:
         """Kill the kernel process only; safe from another thread than the one using the kernel, whose
         next wait then fails with a dead kernel and which shuts the kernel down properly."""
         self.broken = True
-        try:
+        with contextlib.suppress(Exception):  # already gone
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
 
     def shutdown(self, now: bool = False) -> None:
         """Stop the kernel (``now``: kill it without asking) and close the client; call from its user."""
@@ -194,13 +193,12 @@ class WarmKernel:
             return
         self._closed = True
         try:
-            for client in (self.kc, self._nb_client):
-                if client is not None:
-                    client.stop_channels()
-            if self.km.has_kernel:
-                self.km.shutdown_kernel(now=now)
-        except Exception:  # noqa: BLE001 - a kernel that is already gone is what we wanted
-            pass
+            with contextlib.suppress(Exception):  # a kernel that is already gone is what we wanted
+                for client in (self.kc, self._nb_client):
+                    if client is not None:
+                        client.stop_channels()
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=now)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -205,7 +205,7 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
         result.status, result.error = "ok", ""
         logger.info("rendered %s in %s (attempt %d)", job.label, result.where, result.attempts)
         return result
-    except Exception as exc:  # noqa: BLE001 - any other failure is this job's failure, not the build's
+    except Exception as exc:  # any other failure is this job's failure, not the build's
         result.error = f"{type(exc).__name__}: {_first_line(str(exc))}"
         logger.exception("FAILED: %s", result.error)
         return result
