@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tillsammans.cache import storable
+
 #: The seven municipalities of C-Tillsammans (network formed May 2020), in the order the study lists them.
 NETWORK: tuple[str, ...] = ("0381", "0331", "0305", "0330", "0360", "0319", "0382")
 
@@ -41,6 +43,7 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@storable
 @dataclass(frozen=True)
 class Registry:
     """Lookup of region codes and names.
