@@ -115,7 +115,7 @@ def _reports(args: argparse.Namespace) -> int:
     from tillsammans.reports.runner import DEFAULT_TIMEOUT, BuildInterrupted, summary
 
     # SIGTERM (a scheduler, `kill`) stops the build as Ctrl-C does: kernels shut down, reports kept.
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     timeout = DEFAULT_TIMEOUT if args.timeout is None else (args.timeout or None)
     client = None
     try:
@@ -141,6 +141,7 @@ def _reports(args: argparse.Namespace) -> int:
         print("interrupted: earlier good reports are unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if client is not None:
             client.close()
     return 0
