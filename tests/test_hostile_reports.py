@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from htmlscan import live_markup
 
+from htmlscan import live_markup
 from tillsammans import integrity, paths
 
 pytestmark = pytest.mark.notebooks

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tillsammans import atomic, data, integrity, paths
+from tillsammans import data, integrity, paths
 from tillsammans.__main__ import main
 from tillsammans.data import DataValidationError
 from tillsammans.data.catalog import TABLES
@@ -194,9 +194,8 @@ def test_data_build_and_report_build_exclude_each_other(home, tmp_path):
     data_folder = home / "data"
     holder = _hold_lock(data_folder)  # a data build replacing data/processed
     try:
-        with pytest.raises(FolderBusyError, match="in use"):
-            with folder_lock(data_folder, "report build", shared=True):
-                pass
+        with pytest.raises(FolderBusyError, match="in use"), folder_lock(data_folder, "report build", shared=True):
+            pass
         with pytest.raises(FolderBusyError, match="data build|in use"):
             data.build_processed(home / "data" / "raw", _processed(home))
     finally:
@@ -206,9 +205,8 @@ def test_data_build_and_report_build_exclude_each_other(home, tmp_path):
     try:
         with folder_lock(data_folder, "another report build", shared=True):
             pass  # report builds may share the data
-        with pytest.raises(FolderBusyError):
-            with folder_lock(data_folder, "data build"):
-                pass
+        with pytest.raises(FolderBusyError), folder_lock(data_folder, "data build"):
+            pass
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)
