@@ -26,6 +26,7 @@ from tillsammans.data.catalog import TABLES
 from tillsammans.locks import FolderBusyError, folder_lock
 
 NOTEBOOK = str(paths.notebooks_dir() / "01_population.ipynb")
+REAL_RAW = paths.raw_dir()  # before a test points TILLSAMMANS_HOME at a copy
 
 
 @pytest.fixture
@@ -379,3 +380,41 @@ def test_a_killed_report_build_leaves_nothing_the_next_build_keeps(tmp_path):
     assert remove_stale_kernel_folders(kernels) == [stale]
     assert alive.exists() and not stale.exists()
 
+
+
+# -- item 8: the data command and a failing index read as errors ------------------------------------
+
+
+def test_a_truncated_gzip_in_data_raw_is_one_short_error(home, capsys):
+    import gzip
+
+    raw = home / "data" / "raw"
+    shutil.copytree(REAL_RAW, raw)
+    target = raw / TABLES["deaths_county_age_sex"].raw
+    with gzip.open(target, "rb") as fh:
+        head = fh.read(20_000)
+    target.write_bytes(gzip.compress(head)[:-7])
+    before = {p.name: p.read_bytes() for p in _processed(home).iterdir() if p.is_file()}
+    code = main(["data", "--skip-raw"])
+    _, err = capsys.readouterr()
+    assert code == 1 and err.startswith("error: ") and "Traceback" not in err, err
+    assert TABLES["deaths_county_age_sex"].raw in err
+    assert len(err.strip().splitlines()) <= 4, err
+    assert {p.name: p.read_bytes() for p in _processed(home).iterdir() if p.is_file()} == before
+
+
+def test_the_summary_is_printed_when_the_index_cannot_be_written(rendered, monkeypatch, capsys):
+    from tillsammans.reports import build
+
+    reports, jobs, _ = rendered
+
+    def fail(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "write_index", fail)
+    monkeypatch.setenv("TILLSAMMANS_REPORTS", str(reports))
+    code = main(["reports", "--municipalities", "0319", "--notebooks", jobs[0].notebook, "--no-progress"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err, err
+    assert "0 rendered, 1 unchanged (cached), 0 failed" in err
+    assert "index not written: " in err and "No space left on device" in err
