@@ -121,6 +121,29 @@ def test_verify_hashes_files_whose_size_and_time_are_unchanged(home, capsys):
     _short_error(code, err, "population_municipality_age_sex.parquet")
 
 
+
+def test_reports_from_other_data_are_not_current_after_the_data_are_restored(home):
+    """A report rendered from other (rebuilt) data has another cache key, so restoring the data renders it
+    again instead of keeping the report of the other data as "unchanged (cached)"."""
+    from tillsammans.reports import runner
+
+    processed = _processed(home)
+    manifest_path = processed / integrity.MANIFEST
+    table = processed / "kolada_values.parquet"
+    original = (table.read_bytes(), manifest_path.read_bytes())
+    good = runner.inputs_fingerprint()
+    _tamper_value(table)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["tables"]["kolada_values"].update(integrity.file_record(table))
+    manifest["digest"] = integrity.tables_digest(manifest["tables"])
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")  # as `make data` from other raw data
+    integrity.verify(processed)
+    other = runner.inputs_fingerprint()
+    assert other != good
+    table.write_bytes(original[0])
+    manifest_path.write_bytes(original[1])
+    assert runner.inputs_fingerprint() == good
+
 def test_verify_prints_the_digest_of_good_data(home, capsys):
     assert main(["data", "--verify"]) == 0
     out, _ = capsys.readouterr()
