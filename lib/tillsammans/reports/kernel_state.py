@@ -70,10 +70,11 @@ def restore(cwd: str) -> None:
     matplotlib.units.registry.clear()
     matplotlib.units.registry.update(_STATE["units"])
     np.set_printoptions(**_STATE["numpy"])
-    warnings.filters[:] = _STATE["filters"]
-    # Invalidates every module's "already shown" registry, so a warning shown by an earlier notebook is
-    # shown again, as a fresh kernel would.
-    warnings._filters_mutated()
+    # resetwarnings also invalidates every module's "already shown" registry, so a warning shown by an earlier
+    # notebook is shown again, as a fresh kernel would; the filters are then put back the way
+    # warnings.catch_warnings does it (a new list in the module; the C side reads it from there).
+    warnings.resetwarnings()
+    warnings.filters = list(_STATE["filters"])
     logging.root.handlers[:] = _STATE["log_handlers"]
     logging.root.setLevel(_STATE["log_level"])
     sys.path[:] = _STATE["path"]
