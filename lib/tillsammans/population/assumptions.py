@@ -16,7 +16,6 @@ import pandas as pd
 from tillsammans import assumptions as _shared
 from tillsammans.assumptions import assumption as _a
 
-
 #: Where the housing scenario's future dwellings come from (``Assumptions.dwelling_path``).
 DWELLING_PATHS: tuple[str, ...] = ("auto", "local", "default", "observed")
 

@@ -222,6 +222,8 @@ def completion_rule(inputs: PopulationInputs, as_of: int | None = None) -> Compl
     (before 2020 no five-year outcome after a year with permits was observed: then the default is the
     ten-year mean).
     """
+    from tillsammans.cache import cached
+
     def compute() -> CompletionRule | None:
         years = rule_years(inputs, as_of)
         if not years:
@@ -233,7 +235,11 @@ def completion_rule(inputs: PopulationInputs, as_of: int | None = None) -> Compl
                               standard_errors={k: float(v) for k, v in fit.bse.items()},
                               info_years=tuple(years), n=int(fit.nobs),
                               candidates=_candidates(inputs, years))
-    return inputs.memo(("completion_rule", as_of), compute)
+    # With all data the rule is kept in data/processed/cache: a report kernel then needs no statsmodels import.
+    return inputs.memo(("completion_rule", as_of),
+                       lambda: cached("population_completion_rule", compute, modules=["tillsammans.population"],
+                                      parameters={"as_of": as_of}, processed_dir=inputs.processed_dir,
+                                      enabled=as_of is None))
 
 
 def _candidates(inputs: PopulationInputs, years: list[int]) -> pd.DataFrame:
@@ -384,8 +390,8 @@ def _dwelling_path(inputs: PopulationInputs, code: str, years: np.ndarray, mode:
     default, default_kind, info_year = default_dwellings(inputs, code, as_of)
     values = np.full(len(years), default)
     kinds = [default_kind] * len(years)
-    kind, source, used = default_kind, f"{PATH_LABELS[default_kind]}, {_fmt(default)} bostäder per år " \
-                                        f"(uppgifter till och med {info_year})", None
+    kind, used = default_kind, None
+    source = f"{PATH_LABELS[default_kind]}, {_fmt(default)} bostäder per år (uppgifter till och med {info_year})"
     if mode == "observed":
         seen = completion_counts(inputs, code)
         for t, y in enumerate(years.tolist()):

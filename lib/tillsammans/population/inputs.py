@@ -43,6 +43,7 @@ KOLADA_KPIS: dict[str, str] = {
     "n02833": "45-64",
     "n01956": "65-79",
     "n01957": "80+",
+    "n02279": "out_commuting",  # kinds of municipality in the housing backtest
 }
 
 #: Kolada's housing KPIs (the extra Kolada table, all municipalities to 2022), each per 1 000 inhabitants:
