@@ -397,3 +397,41 @@ def scenario_assumptions_table(
                                     **assumptions)
         table = pd.concat([table, extra], ignore_index=True)
     return table
+
+
+def housing_overview(
+    municipalities: Sequence[str],
+    end_year: int = 2040,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Per municipality: the housing scenario's dwellings beside the reference, and the population it gives.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, dwellings_per_year`` (mean of the path over the projected years), ``reference`` (mean
+        completions a year in the level years), ``path_kind`` (``local``, ``default`` or ``recent``),
+        ``population_base, population_housing, difference`` (persons in ``end_year``; the main scenario and the
+        housing scenario), ``working_age_base, working_age_housing`` (20–64).
+    """
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    codes = [inputs.registry.resolve(c, level="municipality") for c in municipalities]
+    groups = scenario_comparison(codes, end_year, ("base", "housing"), years=[end_year],
+                                 groups={"20–64": (20, 64)}, inputs=inputs, **assumptions)
+    wide = groups.pivot_table(index="region_code", columns=["age_group", "scenario"], values="population")
+    rows = []
+    for code in codes:
+        table = dwellings_table(code, end_year, inputs=inputs, **assumptions)
+        path = table[table["kind"] != "observed"]
+        rows.append({"region_code": code, "dwellings_per_year": float(path["dwellings"].mean()),
+                     "reference": float(table.attrs["reference"]),
+                     "path_kind": "local" if (path["kind"] == "local").any() else str(path["kind"].iloc[0]),
+                     "population_base": float(wide.at[code, ("total", "base")]),
+                     "population_housing": float(wide.at[code, ("total", "housing")]),
+                     "working_age_base": float(wide.at[code, ("20–64", "base")]),
+                     "working_age_housing": float(wide.at[code, ("20–64", "housing")])})
+    out = pd.DataFrame(rows)
+    out.insert(6, "difference", out["population_housing"] - out["population_base"])
+    return out
