@@ -57,11 +57,11 @@ MAX_DWELLINGS = 50_000
 
 #: Swedish names of the dwelling paths (captions, the assumptions table).
 PATH_LABELS = {
-    "observed": "färdigställda bostäder enligt SCB (Kolada n07917)",
-    "default": "prognos ur beviljade bygglov (Kolada n07925) och de senaste tio årens färdigställda bostäder "
-               "(n07917)",
-    "recent": "de senaste tio årens genomsnittliga färdigställda bostäder (Kolada n07917)",
-    "local": "kommunens egen plan (bostadsförsörjningsprogram)",
+    "observed": "de bostäder som färdigställdes enligt SCB, Kolada n07917",
+    "default": "en prognos ur beviljade bygglov de senaste två åren och färdigställda bostäder de senaste tio "
+               "åren, Kolada n07925 och n07917",
+    "recent": "genomsnittet av färdigställda bostäder de senaste tio åren, Kolada n07917",
+    "local": "kommunens egen plan ur bostadsförsörjningsprogrammet",
 }
 
 
@@ -391,7 +391,7 @@ def _dwelling_path(inputs: PopulationInputs, code: str, years: np.ndarray, mode:
     values = np.full(len(years), default)
     kinds = [default_kind] * len(years)
     kind, used = default_kind, None
-    source = f"{PATH_LABELS[default_kind]}, {_fmt(default)} bostäder per år (uppgifter till och med {info_year})"
+    source = f"{PATH_LABELS[default_kind]} (uppgifter till och med {info_year}): {_fmt(default)} bostäder per år"
     if mode == "observed":
         seen = completion_counts(inputs, code)
         for t, y in enumerate(years.tolist()):
@@ -399,7 +399,7 @@ def _dwelling_path(inputs: PopulationInputs, code: str, years: np.ndarray, mode:
                 values[t], kinds[t] = seen[y], "observed"
         kind = "observed"
         last = max(seen) if seen else info_year
-        source = f"{PATH_LABELS['observed']} till {last}, därefter {source}"
+        source = f"{PATH_LABELS['observed']}, till {last}; därefter {source}"
     elif mode in ("auto", "local") and file.exists():
         plan = read_dwellings(file, code, int(years[0]), int(years[-1]) if len(years) else int(years[0]),
                               reference_population=reference_population)
@@ -409,8 +409,8 @@ def _dwelling_path(inputs: PopulationInputs, code: str, years: np.ndarray, mode:
                 values[t], kinds[t] = planned[int(y)], "local"
         kind, used = "local", file
         first, last = int(plan["year"].min()), int(plan["year"].max())
-        source = (f"{PATH_LABELS['local']}, {file.name} ({first}–{last}, i genomsnitt "
-                  f"{_fmt(plan['dwellings_planned'].mean())} bostäder per år); övriga år: {source}")
+        source = (f"{PATH_LABELS['local']}, {file.name}: {first}–{last} i genomsnitt "
+                  f"{_fmt(plan['dwellings_planned'].mean())} bostäder per år; övriga år {source}")
     return DwellingPath(code=code, years=years, dwellings=values, kind=kind, source=source, kinds=tuple(kinds),
                         file=used)
 

@@ -122,7 +122,8 @@ def municipality_types(inputs: PopulationInputs, cases: pd.DataFrame) -> pd.Data
 
 def housing_comparison(housing: pd.DataFrame, standard: pd.DataFrame, inputs: PopulationInputs,
                        horizons: Sequence[int] = (3, 5, 10), by: str | None = None,
-                       age_groups: Sequence[str] = (TOTAL,), last_year: int | None = None) -> pd.DataFrame:
+                       age_groups: Sequence[str] = (TOTAL,), last_year: int | None = None,
+                       include_all: bool = False) -> pd.DataFrame:
     """Housing scenario beside the main scenario and the naive benchmarks: MAPE by horizon (and kind).
 
     Parameters
@@ -133,6 +134,8 @@ def housing_comparison(housing: pd.DataFrame, standard: pd.DataFrame, inputs: Po
         A column of :func:`municipality_types` or ``size_class`` (None: all municipalities).
     last_year : int, optional
         Last outcome year compared (default: the last year with completed dwellings, 2022).
+    include_all : bool
+        With ``by``: rows for all municipalities first, with ``by`` = ``"alla"``.
 
     Returns
     -------
@@ -170,5 +173,8 @@ def housing_comparison(housing: pd.DataFrame, standard: pd.DataFrame, inputs: Po
         order = {name: k for k, name in enumerate([*SIZE_CLASSES, *BUILDING_CLASSES, *CHANGE_CLASSES,
                                                    *GROWTH_CLASSES, "pendlingskommun", "övriga"])}
         out = out.sort_values([by, "horizon"], key=lambda s: s.map(order).fillna(-1) if s.name == by else s)
+    if by is not None and include_all:
+        everyone = housing_comparison(housing, standard, inputs, horizons, None, age_groups, last)
+        out = pd.concat([everyone.assign(**{by: "alla"}), out], ignore_index=True)[out.columns]
     out.attrs["last_year"] = last
     return out.reset_index(drop=True)

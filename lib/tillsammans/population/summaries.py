@@ -289,9 +289,10 @@ def dwellings_table(
     DataFrame
         ``year, dwellings, kind`` — ``kind`` ``"observed"`` (Kolada n07917, to 2022), then per projected year
         the path's source (``"local"``, ``"default"``, ``"recent"``); ``attrs``: ``reference`` (dwellings a
-        year in the level years), ``reference_years``, ``source`` (Swedish description of the path).
+        year in the level years), ``reference_years``, ``source`` (Swedish description of the path, with its
+        numbers), ``label`` (a Swedish phrase naming where the path comes from), ``file`` (the local plan).
     """
-    from tillsammans.population.dwellings import completions
+    from tillsammans.population.dwellings import PATH_LABELS, completions
     from tillsammans.population.levels import prepare_region
 
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
@@ -300,7 +301,8 @@ def dwellings_table(
     seen = completions(inputs, code)
     history = pd.DataFrame({"year": seen.index.astype(int), "dwellings": seen.to_numpy(), "kind": "observed"})
     out = pd.concat([history[history["year"] >= history_from], plan.path.frame()], ignore_index=True)
-    out.attrs.update(reference=plan.reference, reference_years=plan.reference_years, source=plan.path.source)
+    out.attrs.update(reference=plan.reference, reference_years=plan.reference_years, source=plan.path.source,
+                     label=PATH_LABELS[plan.path.kind], file=plan.path.file)
     return out
 
 
