@@ -58,14 +58,6 @@ _DEFINITIONS: tuple[Scenario, ...] = (
     Scenario("unreconciled", "Utan avstämning mot riket",
              "Som huvudalternativet men utan avstämningen mot SCB:s riksframskrivning: varje kommun för sig.",
              changes=MappingProxyType({"reconcile": False})),
-    Scenario("housing", "Bostadsbyggande",
-             "Som huvudalternativet, men in- och utflyttningen följer bostadsbyggandet: varje färdigställd bostad "
-             "utöver det kommunen byggde under åren flyttnivåerna bygger på ger fler inflyttare och färre "
-             "utflyttare, enligt sambandet i alla 290 kommuner 1998–2022. Bostäderna per år kommer ur kommunens "
-             "bostadsförsörjningsprogram (data/raw/local/dwellings_<kod>.csv) om det finns, annars ur beviljade "
-             "bygglov och de senaste tio årens byggande. Bostadseffekten stäms inte av mot riket: den är "
-             "kommunens egen plan.",
-             housing_led=True),
     Scenario("high_migration", "Hög inflyttning",
              "Inflyttningen en standardavvikelse över genomsnittet, övrigt som huvudalternativet.",
              in_migration_sd=1.0),
@@ -80,6 +72,14 @@ _DEFINITIONS: tuple[Scenario, ...] = (
              "Dödstalen hålls på basårens nivå i stället för att följa SCB:s antagna minskning, övrigt som "
              "huvudalternativet.",
              changes=MappingProxyType({"mortality_trend": "constant"})),
+    Scenario("housing", "Bostadsbyggande",
+             "Som huvudalternativet, men in- och utflyttningen följer bostadsbyggandet: varje färdigställd bostad "
+             "utöver det kommunen byggde under åren flyttnivåerna bygger på ger fler inflyttare och färre "
+             "utflyttare, enligt sambandet i alla 290 kommuner 1998–2022. Bostäderna per år kommer ur kommunens "
+             "bostadsförsörjningsprogram (data/raw/local/dwellings_<kod>.csv) om det finns, annars ur beviljade "
+             "bygglov och de senaste tio årens byggande. Bostadseffekten stäms inte av mot riket: den är "
+             "kommunens egen plan.",
+             housing_led=True),
 )
 
 #: Scenario name → its definition.
