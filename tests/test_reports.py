@@ -81,7 +81,7 @@ def test_bad_code_fails_with_registry_error_and_keeps_good_report(rendered):
     good = reports / "0319-alvkarleby" / "01_population.html"
     before = good.read_bytes()
     bad = runner.Job(str(NB01), {"municipality": "0318"}, "0319-alvkarleby", "test")
-    result = runner.run_job(bad, str(reports), key="x")
+    [result] = runner.run_jobs([bad], reports=reports, force=True, progress=False)
     assert result.status == "failed"
     assert "UnknownRegionError" in result.error and "0319 Älvkarleby" in result.error
     assert good.read_bytes() == before

@@ -20,12 +20,19 @@ def main(argv: list[str] | None = None) -> int:
     p_rep.add_argument("--municipalities", default="default",
                        help="'default' (the seven + network), 'all' (290 + network), 'network', or codes/names "
                             "separated by commas")
-    p_rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    p_rep.add_argument("--jobs", type=int, default=None,
+                       help="notebooks run at once, each in a warm kernel (default: number of cores)")
     p_rep.add_argument("--force", action="store_true", help="re-render even when nothing changed")
     p_rep.add_argument("--notebooks", default=None, help="comma-separated notebook paths (default: all)")
     p_rep.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                        help="parameter for every notebook that declares it, e.g. -p end_year=2050 "
                             "(values parsed as JSON when possible, else kept as strings)")
+    p_rep.add_argument("--timeout", type=float, default=None,
+                       help="seconds one notebook may run before its kernel is taken as hung and replaced "
+                            "(default 600; 0: no limit)")
+    p_rep.add_argument("--scheduler", default=None,
+                       help="address of a Dask scheduler (e.g. tcp://host:8786): run the notebooks on its "
+                            "workers; the reports are sent back and written here")
     p_rep.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("index", help="rewrite reports/index.html from the rendered reports")
@@ -43,14 +50,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data/processed built: {len(manifest['tables'])} tables validated")
         return 0
     if args.command == "reports":
-        from tillsammans.reports import ReportError, build_reports
-        from tillsammans.reports.runner import BuildInterrupted, summary
+        import signal
 
+        from tillsammans.reports import ReportError, build_reports
+        from tillsammans.reports.runner import DEFAULT_TIMEOUT, BuildInterrupted, summary
+
+        # SIGTERM (a scheduler, `kill`) stops the build as Ctrl-C does: kernels shut down, reports kept.
+        signal.signal(signal.SIGTERM, _interrupt)
+        timeout = DEFAULT_TIMEOUT if args.timeout is None else (args.timeout or None)
+        client = None
         try:
+            executor = None
+            if args.scheduler:
+                from dask.distributed import Client
+
+                client = Client(args.scheduler)
+                executor = client.get_executor()
             build_reports(
                 args.municipalities, n_jobs=args.jobs, force=args.force,
                 notebooks=args.notebooks.split(",") if args.notebooks else None,
                 parameters=_parse_parameters(args.parameter), progress=not args.no_progress,
+                timeout=timeout, executor=executor,
             )
         except ReportError as exc:
             print(exc, file=sys.stderr)
@@ -61,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted: earlier good reports are unchanged", file=sys.stderr)
             return 130
+        finally:
+            if client is not None:
+                client.close()
         return 0
     if args.command == "index":
         from tillsammans.reports import write_index
@@ -68,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         print(write_index())
         return 0
     return 2
+
+
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _parse_parameters(items: list[str]) -> dict:

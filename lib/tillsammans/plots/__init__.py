@@ -135,21 +135,55 @@ class Captions:
 
 def show(fig, alt: str) -> None:
     """Display a figure as a PNG with Swedish alt text (the HTML export keeps it) and close it."""
-    import io
-
+    import matplotlib.pyplot as plt
     from IPython.display import display
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    import matplotlib.pyplot as plt
-
+    data = base64.b64encode(png(fig)).decode("ascii")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
     display(
         {"text/html": f'<img class="figure" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">',
          "text/plain": f"[Figur: {alt}]"},
         raw=True,
     )
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes, cropped as ``savefig(bbox_inches="tight")`` crops it.
+
+    ``savefig`` with a tight box lays the figure out twice (once to measure, once to draw at the cropped
+    size), which is half the time of a report's figures; here the figure is drawn once on its canvas and
+    the measured box cut out of the pixels, then encoded once. The result differs from ``savefig`` only by
+    the sub-pixel position of the crop. Falls back to ``savefig`` where the settings ask for more
+    (another dpi or face colour, transparency, a box reaching outside the figure).
+    """
+    import io
+    import math
+
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image, PngImagePlugin
+
+    rc = mpl.rcParams
+    dpi = fig.dpi if rc["savefig.dpi"] == "figure" else rc["savefig.dpi"]
+    plain = (dpi == fig.dpi and rc["savefig.bbox"] == "tight" and not rc["savefig.transparent"]
+             and rc["savefig.facecolor"] == "auto" and rc["savefig.edgecolor"] == "auto"
+             and isinstance(fig.canvas, FigureCanvasAgg) and isinstance(rc["savefig.pad_inches"], float))
+    buffer = io.BytesIO()
+    if plain:
+        canvas = fig.canvas
+        canvas.draw()
+        width, height = canvas.get_width_height()
+        box = fig.get_tightbbox(canvas.get_renderer()).padded(rc["savefig.pad_inches"])
+        left, top = round(box.x0 * dpi), round(height - box.y1 * dpi)
+        # the same pixel size as savefig (its renderer truncates; the tolerance absorbs float noise)
+        right, bottom = left + math.floor(box.width * dpi + 1e-3), top + math.floor(box.height * dpi + 1e-3)
+        if left >= 0 and top >= 0 and right <= width and bottom <= height:
+            image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            image.crop((left, top, right, bottom)).save(buffer, format="png", dpi=(dpi, dpi),
+                                                        pnginfo=PngImagePlugin.PngInfo())
+            return buffer.getvalue()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 # -- tables ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from tillsammans import paths
 from tillsammans.municipalities import NETWORK
 from tillsammans.reports.index import write_index
-from tillsammans.reports.runner import ReportError, Result, plan, run_jobs, summary
+from tillsammans.reports.runner import DEFAULT_TIMEOUT, ReportError, Result, plan, run_jobs, summary
 
 
 def select_municipalities(selection: str | Sequence[str] | None, registry) -> tuple[list[str], list[str] | None]:
@@ -38,15 +38,21 @@ def build_reports(
     parameters: dict | None = None,
     reports: Path | None = None,
     progress: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[Result]:
-    """Render the reports and the index; raise :class:`ReportError` naming every failed job."""
+    """Render the reports and the index; raise :class:`ReportError` naming every failed job.
+
+    ``executor`` runs the notebooks elsewhere (e.g. ``dask.distributed.Client(...).get_executor()``);
+    ``timeout`` is the seconds one notebook may take; see :func:`~tillsammans.reports.runner.run_jobs`.
+    """
     from tillsammans.municipalities import registry as load_registry
 
     registry = load_registry()
     codes, network = select_municipalities(municipalities, registry)
     jobs = plan(codes, network, notebooks=notebooks, extra_parameters=parameters, registry=registry)
     reports = Path(reports) if reports is not None else paths.reports_dir()
-    results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor, progress=progress)
+    results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor, progress=progress,
+                       timeout=timeout)
     write_index(reports)
     text = summary(results)
     if any(r.status == "failed" for r in results):

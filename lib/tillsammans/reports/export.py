@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import re
+import threading
 from pathlib import Path
 
 import nbformat
@@ -33,22 +35,34 @@ def table_of_contents(body: str) -> str:
     return "<h2>Innehåll</h2><ol>" + "".join(items) + "</ol>"
 
 
+_LOCAL = threading.local()
+
+
+def _exporter():
+    """This thread's HTML exporter: the template is loaded and compiled once per worker, not per report."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
+            template_name="tillsammans",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            language_code="sv",
+            optimistic_validation=True,  # validate once after the preprocessors, not after each one
+        )
+        _LOCAL.exporter = exporter
+        _LOCAL.css = CSS.read_text(encoding="utf-8")
+    return exporter
+
+
 def notebook_to_html(notebook: nbformat.NotebookNode, title: str, footer: str = "") -> str:
     """Render an executed notebook as a self-contained HTML report without input cells."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="tillsammans",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="sv",
-    )
-    notebook = _without_key_records(notebook)
-    resources = {"report_title": title, "report_css": CSS.read_text(encoding="utf-8"),
-                 "report_footer": footer}
-    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    exporter = _exporter()
+    resources = {"report_title": title, "report_css": _LOCAL.css, "report_footer": footer}
+    body, _ = exporter.from_notebook_node(_without_key_records(notebook), resources=resources)
     return body.replace("<!--TOC-->", table_of_contents(body), 1)
 
 
@@ -56,11 +70,27 @@ def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNo
     """A copy without the machine-readable key-figure outputs (they feed the index, not the reader)."""
     from tillsammans.plots import KEYS_MIME
 
-    clean = copy.deepcopy(notebook)
-    for cell in clean.cells:
-        if cell.get("outputs"):
+    clean = copy.copy(notebook)
+    clean.cells = []
+    for cell in notebook.cells:
+        if cell.get("outputs") and any(KEYS_MIME in o.get("data", {}) for o in cell.outputs):
+            cell = copy.copy(cell)
             cell.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
+        clean.cells.append(cell)
     return clean
+
+
+def extract_keys(notebook: nbformat.NotebookNode) -> dict:
+    """The key figures a notebook recorded with ``plots.record_keys`` (for the index page)."""
+    from tillsammans.plots import KEYS_MIME
+
+    keys: dict = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            value = output.get("data", {}).get(KEYS_MIME)
+            if value:
+                keys.update(value if isinstance(value, dict) else json.loads(value))
+    return keys
 
 
 def external_references(page: str) -> list[str]:

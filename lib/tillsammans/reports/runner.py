@@ -1,12 +1,15 @@
-"""Run the study's notebooks with papermill and export them as HTML reports: parallel, cached, atomic.
+"""Plan, run and publish the study's reports: parallel, warm, cached, atomic.
 
-A *job* is one notebook for one municipality (or for the network). Jobs run in worker processes (papermill
-changes the process's working directory, so threads are unsafe); any ``concurrent.futures``-style executor
-works, including ``dask.distributed.Client(...).get_executor()`` for a cluster.
+A *job* is one notebook for one municipality (or for the network). :func:`run_jobs` sends each job that is
+not current to :func:`tillsammans.reports.worker.render` on an executor — by default threads of this
+process, each driving a warm kernel (:mod:`~tillsammans.reports.kernels`); any ``concurrent.futures``
+executor works, including ``dask.distributed.Client(...).get_executor()`` for a cluster. Workers send the
+rendered report back; only this process writes to the reports folder.
 
-Atomicity: a job writes into ``reports/.tmp/`` and moves its HTML and executed notebook into place only when
-both exist; a failed job leaves the previous good report untouched and keeps the failed executed notebook
-as ``<notebook>.FAILED.ipynb`` with its log in ``reports/_logs/``.
+Atomicity: a report's files are written under ``reports/.tmp/`` and moved into place, the HTML last, only
+when the job succeeded; a failed job leaves the previous good report untouched and keeps the failed executed
+notebook as ``<notebook>.FAILED.ipynb`` with its log in ``reports/_logs/``. Nothing is written after the
+build stopped (Ctrl-C, SIGTERM); its kernels are shut down, and die with the process if it is killed.
 
 Caching: a job is skipped when its *key* — the notebook file, the parameters, the processed data (manifest
 hashes), the committed reference data, local extracts and the library's source — equals the key stored
@@ -19,11 +22,10 @@ import ast
 import concurrent.futures as cf
 import hashlib
 import json
-import logging
 import os
 import shutil
+import tempfile
 import time
-import traceback
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,10 +34,12 @@ from pathlib import Path
 
 from tillsammans import paths
 
-KERNEL = "python3"
 NETWORK_DIR = "network"
 LOG_DIR = "_logs"
 TMP_DIR = ".tmp"
+TIMINGS = "timings.json"
+#: Default time limit for one notebook, in seconds (``--timeout``); past it the kernel is taken as hung.
+DEFAULT_TIMEOUT = 600.0
 
 
 class ReportError(RuntimeError):
@@ -75,6 +79,9 @@ class Result:
     seconds: float = 0.0
     error: str = ""
     keys: dict = field(default_factory=dict)
+    phases: dict = field(default_factory=dict)
+    attempts: int = 0
+    where: str = ""
 
 
 def slug(text: str) -> str:
@@ -161,7 +168,7 @@ def plan(
     from tillsammans.municipalities import registry as load_registry
 
     registry = registry or load_registry()
-    notebooks = sorted(Path(p) for p in notebooks) if notebooks is not None else default_notebooks()
+    notebooks = sorted(Path(p).resolve() for p in notebooks) if notebooks is not None else default_notebooks()
     extra_parameters = dict(extra_parameters or {})
     jobs: list[Job] = []
     codes = registry.resolve_many(municipalities, level="municipality") if municipalities else []
@@ -207,13 +214,22 @@ def _hash_files(digest, files: Iterable[Path], root: Path) -> None:
             digest.update(file.read_bytes())
 
 
+def data_digest() -> str:
+    """Hash of the processed tables (the manifest's hashes); '' without a manifest.
+
+    Workers compare theirs with the client's, so a cluster never renders from other data.
+    """
+    manifest = paths.processed_dir() / "manifest.json"
+    if not manifest.exists():
+        return ""
+    tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
+    return hashlib.sha256(json.dumps({k: v["sha256"] for k, v in tables.items()}, sort_keys=True)
+                          .encode()).hexdigest()
+
+
 def inputs_fingerprint() -> str:
     """Hash of everything a report depends on besides its notebook and parameters."""
-    digest = hashlib.sha256()
-    manifest = paths.processed_dir() / "manifest.json"
-    if manifest.exists():
-        tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
-        digest.update(json.dumps({k: v["sha256"] for k, v in tables.items()}, sort_keys=True).encode())
+    digest = hashlib.sha256(data_digest().encode())
     library = Path(__file__).resolve().parents[1]
     _hash_files(digest, [p for p in library.rglob("*") if p.suffix in {".py", ".j2", ".css", ".json"}], library)
     for folder in (paths.reference_dir(), paths.local_dir()):
@@ -239,100 +255,42 @@ def is_current(reports: Path, job: Job, key: str) -> bool:
     return html_file.exists() and marker.exists() and marker.read_text().strip() == key
 
 
-# -- running one job (in a worker process) --------------------------------------------------------
+# -- publishing: only the process that runs the build writes ---------------------------------------
 
 
-def _extract_keys(notebook) -> dict:
-    from tillsammans.plots import KEYS_MIME
-
-    keys: dict = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            value = output.get("data", {}).get(KEYS_MIME)
-            if value:
-                keys.update(value if isinstance(value, dict) else json.loads(value))
-    return keys
+def _stage(tmp: Path, name: str, text: str) -> Path:
+    fd, staged = tempfile.mkstemp(dir=tmp, prefix=f"{name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return Path(staged)
 
 
-def run_job(job: Job, reports: str, key: str, kernel: str = KERNEL, retries: int = 1) -> Result:
-    """Execute one notebook and export it; safe to call in a worker process.
+def publish(rendered, reports: Path, key: str, tmp: Path) -> Result:
+    """Write a rendered job (:class:`~tillsammans.reports.worker.Rendered`) into the reports folder.
 
-    Returns a :class:`Result`; never raises for a notebook failure (the error is in the result), so one
-    failed municipality does not stop the others.
+    On success the executed notebook, the key figures and the HTML replace the earlier ones (the HTML
+    last: it is what readers and the cache look for), then the cache key. On failure only the failed
+    executed notebook (``<notebook>.FAILED.ipynb``) and the log are written; the good report stays.
     """
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    from tillsammans.reports.export import notebook_to_html
-
-    reports_dir = Path(reports)
-    started = time.perf_counter()
-    tmp = reports_dir / TMP_DIR / f"{job.out_dir}--{job.stem}--{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    log_dir = reports_dir / LOG_DIR
+    job = rendered.job
+    final_dir = reports / job.out_dir
+    final_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = reports / LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{job.out_dir}--{job.stem}.log"
-    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("papermill")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    executed = tmp / f"{job.stem}.ipynb"
-    final_dir = reports_dir / job.out_dir
+    os.replace(_stage(tmp, "log", rendered.log), log_dir / f"{job.out_dir}--{job.stem}.log")
     failed_copy = final_dir / f"{job.stem}.FAILED.ipynb"
-    try:
-        attempt = 0
-        while True:
-            try:
-                papermill.execute_notebook(
-                    job.notebook, str(executed), parameters=job.parameters, kernel_name=kernel,
-                    cwd=str(Path(job.notebook).parent), log_output=True, progress_bar=False,
-                    report_mode=True,
-                )
-                break
-            except PapermillExecutionError:
-                raise
-            except Exception:
-                # A kernel that fails to start (rare ZMQ port races on busy machines) is retried once.
-                attempt += 1
-                if attempt > retries:
-                    raise
-                logger.warning("kernel start or execution infrastructure failed; retrying once")
-        notebook = nbformat.read(executed, as_version=4)
-        page = notebook_to_html(notebook, title=job.title,
-                                footer=f"Genererad av tillsammans från {Path(job.notebook).name}.")
-        (tmp / f"{job.stem}.html").write_text(page, encoding="utf-8")
-        keys = _extract_keys(notebook)
-        (tmp / f"{job.stem}.keys.json").write_text(json.dumps(keys, ensure_ascii=False, indent=1),
-                                                   encoding="utf-8")
-        final_dir.mkdir(parents=True, exist_ok=True)
-        # The HTML goes last: it is what readers and the cache look for.
-        for suffix in (".ipynb", ".keys.json", ".html"):
-            os.replace(tmp / f"{job.stem}{suffix}", final_dir / f"{job.stem}{suffix}")
-        _key_file(reports_dir, job).write_text(key + "\n")
+    if rendered.status == "ok":
+        keys = json.dumps(rendered.keys, ensure_ascii=False, indent=1)
+        staged = [(_stage(tmp, suffix, text), final_dir / f"{job.stem}{suffix}")
+                  for suffix, text in ((".ipynb", rendered.notebook), (".keys.json", keys), (".html", rendered.html))]
+        for source, target in staged:
+            os.replace(source, target)
+        os.replace(_stage(tmp, "key", key + "\n"), _key_file(reports, job))
         failed_copy.unlink(missing_ok=True)
-        return Result(job, "ok", time.perf_counter() - started, keys=keys)
-    except BaseException as exc:
-        if executed.exists():
-            final_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(executed, failed_copy)
-        message = _short_error(exc)
-        logger.error("FAILED: %s\n%s", message, traceback.format_exc())
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return Result(job, "failed", time.perf_counter() - started, error=message)
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _short_error(exc: BaseException) -> str:
-    name = getattr(exc, "ename", None) or type(exc).__name__
-    value = getattr(exc, "evalue", None) or str(exc)
-    return f"{name}: {value.strip().splitlines()[0] if value.strip() else ''}"
+    elif rendered.notebook:
+        os.replace(_stage(tmp, "failed", rendered.notebook), failed_copy)
+    return Result(job, rendered.status, error=rendered.error, keys=rendered.keys, phases=dict(rendered.phases),
+                  attempts=rendered.attempts, where=rendered.where)
 
 
 # -- running many ---------------------------------------------------------------------------------
@@ -345,22 +303,27 @@ def run_jobs(
     force: bool = False,
     executor: cf.Executor | None = None,
     progress: bool = True,
-    kernel: str = KERNEL,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    retries: int = 1,
 ) -> list[Result]:
-    """Run the jobs, skipping the current ones, in parallel; return one result per job.
+    """Run the jobs that are not current, in parallel; publish each as it arrives; one result per job.
 
     Parameters
     ----------
     n_jobs : int, optional
-        Worker processes (default: number of cores). Ignored when ``executor`` is given.
+        Warm kernels driven by threads of this process (default: number of cores). Ignored when
+        ``executor`` is given.
     executor : concurrent.futures.Executor, optional
-        Any executor with ``submit`` (a local ``ProcessPoolExecutor``, a Dask ``get_executor()``…).
+        Any executor with ``submit`` (a ``ProcessPoolExecutor``, ``dask.distributed.Client.get_executor()``
+        …); each of its worker processes keeps its own warm kernels. Results come back to this process,
+        which alone writes to ``reports``.
+    timeout : float, optional
+        Seconds one notebook may run before its kernel is taken as hung (None: no limit).
+    retries : int
+        New attempts, in a new kernel, after a kernel died, hung or failed to start.
     """
-    from tqdm.auto import tqdm
-
     reports = Path(reports) if reports is not None else paths.reports_dir()
     reports.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(reports / TMP_DIR, ignore_errors=True)
     fingerprint = inputs_fingerprint()
     results: list[Result] = []
     todo: list[tuple[Job, str]] = []
@@ -372,25 +335,54 @@ def run_jobs(
             todo.append((job, key))
     if not todo:
         return results
-    own = executor is None
-    if own:
-        import multiprocessing as mp
 
+    from tillsammans.reports.kernels import KernelPool
+
+    own = executor is None
+    pool = None
+    workers = None
+    if own:
         workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
-        executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        pool = KernelPool(size=workers)
+        pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
+        executor = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+    from tqdm.auto import tqdm
+
+    from tillsammans.reports import worker
+
+    tmp = reports / TMP_DIR / f"{os.getpid()}-{time.time_ns()}"
+    tmp.mkdir(parents=True)
+    digest = data_digest()
+    started, cpu_before = time.perf_counter(), os.times()
     bar = tqdm(total=len(todo), desc="Rapporter", unit="nb", disable=not progress)
-    futures = {executor.submit(run_job, job, str(reports), key, kernel): job for job, key in todo}
+    futures: dict = {}
     try:
+        for job, key in todo:
+            source = Path(job.notebook).read_text(encoding="utf-8")
+            futures[executor.submit(worker.render, job, source, job.title, timeout, retries, fingerprint,
+                                    pool)] = (job, key)
         for future in cf.as_completed(futures):
-            job = futures[future]
+            job, key = futures[future]
             try:
-                result = future.result()
+                rendered = future.result()
             except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed job, not a crashed build
                 result = Result(job, "failed", error=_short_error(exc))
+            else:
+                if digest and rendered.data_digest and rendered.data_digest != digest:
+                    rendered.status = "failed"
+                    rendered.error = (f"the worker {rendered.where} has other data/processed than this machine "
+                                      f"(run `make data` there); report not published")
+                begin = time.perf_counter()
+                result = publish(rendered, reports, key, tmp)
+                result.phases["publish"] = round(time.perf_counter() - begin, 3)
+                result.seconds = sum(result.phases.values())
             results.append(result)
-            bar.set_postfix_str(f"{job.label} {result.status}")
+            if result.status == "failed":
+                bar.write(f"FAILED {job.label}: {result.error}")
             bar.update()
     except KeyboardInterrupt:
+        if pool is not None:
+            pool.shutdown(now=True)  # running notebooks stop at once; nothing more is published
         for future in futures:
             future.cancel()
         done = {r.job for r in results}
@@ -400,9 +392,41 @@ def run_jobs(
         bar.close()
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(reports / TMP_DIR, ignore_errors=True)
+            pool.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            (reports / TMP_DIR).rmdir()  # only when no other build is using it
+        except OSError:
+            pass
+    cpu = os.times()
+    _write_timings(reports, results, time.perf_counter() - started, workers, {
+        "this process": round(cpu.user + cpu.system - cpu_before.user - cpu_before.system, 3),
+        "local kernels": round(cpu.children_user + cpu.children_system - cpu_before.children_user
+                               - cpu_before.children_system, 3)})
     order = {job: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order.get(r.job, 0))
+
+
+def _write_timings(reports: Path, results: Sequence[Result], wall: float, workers: int | None,
+                   cpu: dict) -> None:
+    """``_logs/timings.json``: where each job's time went (kernel, execute, export, publish) and the CPU
+    seconds of this process and of its kernels (local builds only)."""
+    record = {"wall_seconds": round(wall, 3), "workers": workers, "cpu_seconds": cpu,
+              "jobs": [{"label": r.job.label, "status": r.status, "seconds": round(r.seconds, 3),
+                        "phases": r.phases, "attempts": r.attempts, "where": r.where}
+                       for r in results if r.status in ("ok", "failed")]}
+    target = reports / LOG_DIR / TIMINGS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{TIMINGS}.{os.getpid()}")
+    staged.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(staged, target)
+
+
+def _short_error(exc: BaseException) -> str:
+    name = getattr(exc, "ename", None) or type(exc).__name__
+    value = getattr(exc, "evalue", None) or str(exc)
+    return f"{name}: {value.strip().splitlines()[0] if value.strip() else ''}"
+
 
 
 def _read_keys(reports: Path, job: Job) -> dict:
