@@ -241,6 +241,27 @@ def test_projection_reads_the_local_file_of_the_municipality(tmp_path, inputs, m
     assert planned > fewer  # the edited file is read again, and more dwellings mean more people
 
 
+def test_the_documented_example_file_is_valid_and_used(tmp_path, inputs):
+    """docs/examples/dwellings_0330.csv (docs/local_dwellings_file.md) is read as documented: its years from the
+    file, the years after it on the default path."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "dwellings_0330.csv"
+    text = example.read_text(encoding="utf-8")
+    assert text in (Path(__file__).resolve().parents[1] / "docs" / "local_dwellings_file.md").read_text(
+        encoding="utf-8")  # the doc shows the file as it is
+    first = pop.latest_observed_year(processed_dir=inputs.processed_dir) + 1
+    table = pop.read_dwellings(example, "0330", first, 2040)
+    rows = [line.split(",") for line in text.strip().splitlines()[1:]]
+    assert table["year"].tolist() == [int(y) for y, _ in rows]
+    assert table["dwellings_planned"].tolist() == [int(d) for _, d in rows]
+    (tmp_path / "dwellings_0330.csv").write_text(text, encoding="utf-8")
+    path = pop.dwelling_path(inputs, "0330", np.arange(first, 2041), "local", directory=tmp_path)
+    last = int(table["year"].max())
+    assert [k for y, k in zip(path.years, path.kinds, strict=True) if y <= last] == ["local"] * (last - first + 1)
+    assert set(path.kinds[last - first + 1:]) == {"default"}
+
+
 # --- the projection -------------------------------------------------------------------------------------------------
 
 
