@@ -26,6 +26,7 @@ import pandas as pd
 from tillsammans.formatting import fmt_number as fmt_number
 from tillsammans.formatting import fmt_percent as fmt_percent
 from tillsammans.formatting import fmt_signed as fmt_signed
+from tillsammans.plots.text import markdown as markdown
 
 #: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
 PALETTE = {
@@ -246,7 +247,8 @@ def table(
         csv = shown.to_csv(index=False).encode("utf-8")
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
         link = f'<p class="download"><a download="{html.escape(csv_name)}" href="{href}">Ladda ner tabellen som CSV</a></p>'
-    cap = str(caption) if caption else ""
+    # Our numbered captions are markup already; any other text is escaped.
+    cap = str(caption) if isinstance(caption, Caption) else html.escape(str(caption)) if caption else ""
     return HTML(f'<div class="table-wrap">{cap}<table class="data"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{rows}</tbody></table>{link}</div>")
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
 from pathlib import Path
 
-from tillsammans import paths
+from tillsammans import atomic, paths
 from tillsammans.plots import data_vintage, fmt_number, fmt_percent
 from tillsammans.reports.runner import NETWORK_DIR, _topic
 
@@ -86,7 +85,7 @@ def render_index(rows: list[dict], network_links: list[tuple[str, str]], manifes
                   f'<span class="code">{r["code"]}</span></td>')]
         for key, _, fmt in shown:
             value = r["keys"].get(key)
-            cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'
+            cells.append(f'<td class="num" data-sort="{"" if value is None else html.escape(str(value))}">'
                          f'{html.escape(fmt(value)) if value is not None else "–"}</td>')
         links = " · ".join(f'<a href="{html.escape(href)}">{html.escape(topic)}</a>'
                            for href, topic in r["links"])
@@ -146,8 +145,4 @@ def write_index(reports: Path | None = None, manifest: dict | None = None) -> Pa
     manifest = manifest if manifest is not None else read_manifest()
     rows, network_links = collect(reports)
     page = render_index(rows, network_links, manifest)
-    target = reports / "index.html"
-    tmp = target.with_name(".index.html.part")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return atomic.write_text(reports / "index.html", page)  # a failed write leaves the old page, no debris
