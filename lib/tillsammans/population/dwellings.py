@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from tillsammans import paths
+from tillsammans.cache import storable
 from tillsammans.population.inputs import PopulationInputs
 
 #: Completed dwellings in new buildings per 1 000 inhabitants (31 December), Kolada (SCB).
@@ -158,6 +159,7 @@ RULE_CANDIDATES: dict[str, tuple[str, ...]] = {
 RULE_PREDICTORS = RULE_CANDIDATES["permits_recent"]
 
 
+@storable
 @dataclass(frozen=True)
 class CompletionRule:
     """The default rule: next five years' mean completions per 1 000 inhabitants from today's predictors.

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from tillsammans.cache import storable
 from tillsammans.population import migration, schedules
 from tillsammans.population.agegroups import MIGRATION_AGE_GROUPS
 from tillsammans.population.assumptions import Assumptions
@@ -90,6 +91,7 @@ PARAMETER_LABELS = {
 _COARSE = ("0–5", "6–15", "16–19", "20–64", "65–79", "80+")
 
 
+@storable
 @dataclass(frozen=True)
 class HousingEffect:
     """Migration per completed dwelling, estimated across the municipalities (see the module docstring).
