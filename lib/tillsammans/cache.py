@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tillsammans import paths
+from tillsammans import integrity, paths
 
 T = TypeVar("T")
 
@@ -193,7 +193,7 @@ def write_entry(folder: Path, value: Any) -> int:
         plain.attrs = {}  # attrs travel in the JSON tree, typed
         plain.to_parquet(folder / f"frame-{i}.parquet")
         files[f"frame-{i}.parquet"] = None
-    files = {name: _sha256(folder / name) for name in files}
+    files = {name: integrity.sha256(folder / name) for name in files}
     entry = {"format": FORMAT, "value": tree, "files": files}
     (folder / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     return sum(p.stat().st_size for p in folder.iterdir())
@@ -209,7 +209,7 @@ def read_entry(folder: Path) -> Any:
         if entry.get("format") != FORMAT:
             raise DamagedEntry(f"format {entry.get('format')!r}, expected {FORMAT}")
         for name, expected in entry["files"].items():
-            if Path(name).name != name or _sha256(folder / name) != expected:
+            if Path(name).name != name or integrity.sha256(folder / name) != expected:
                 raise DamagedEntry(f"{name}: checksum differs")
         arrays = {}
         if "arrays.npz" in entry["files"]:
@@ -222,14 +222,6 @@ def read_entry(folder: Path) -> Any:
         raise
     except Exception as exc:  # whatever is wrong with an entry, it is recomputed
         raise DamagedEntry(f"{type(exc).__name__}: {exc}") from exc
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _discard(folder: Path) -> None:
