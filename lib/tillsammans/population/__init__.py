@@ -37,6 +37,7 @@ from tillsammans.population.checks import (
 from tillsammans.population.indicators import (
     BROAD_AGE_GROUPS,
     SERVICE_AGE_GROUPS,
+    WORKING_AGE,
     age_groups,
     dependency_ratio,
     working_age_share,
@@ -89,6 +90,7 @@ __all__ = [
     "SCENARIOS",
     "SCENARIO_LABELS",
     "SERVICE_AGE_GROUPS",
+    "WORKING_AGE",
     "SOURCES",
     "Assumptions",
     "NationalInputs",

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tillsammans.population.agegroups import WORKING_AGE
 from tillsammans.population.stochastic import quantile_name
 from tillsammans.workforce.assumptions import make_assumptions
 from tillsammans.workforce.local import local_for
@@ -281,7 +282,7 @@ def population_sensitivity(
                               **assumptions).key_figures()
                 at_end = frame[frame["year"] == end_year]
                 rows.append({"variant": name, "region_code": code,
-                             "working_age": float(at_end.loc[at_end["age"].between(20, 64), "population"].sum()),
+                             "working_age": float(at_end.loc[at_end["age"].between(*WORKING_AGE), "population"].sum()),
                              "staff_need": k["need_end"], "recruitment_need": k["cum_recruitment_need"],
                              "gap": k["gap_end"]})
         out = pd.DataFrame(rows)
