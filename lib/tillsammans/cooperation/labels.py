@@ -91,7 +91,7 @@ def name_codes(value: object, names: Mapping[str, str] | Callable[[str], str]) -
         if code in OTHER_MEMBERS:
             return OTHER_MEMBERS[code]
         try:
-            found = lookup(code[1:] if code.startswith("R") else code)
+            found = lookup(code.removeprefix("R"))
         except (KeyError, ValueError):
             found = None
         if not found:

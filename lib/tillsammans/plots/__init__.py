@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -197,6 +198,24 @@ def _format_cell(value, decimals: int) -> str:
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+_URL = re.compile(r"https?://[^\s;,)]+[^\s;,).:]")
+
+
+def linked(text: str) -> str:
+    """HTML of a text whose web addresses become links named by their site (``itcentrum.se``)."""
+    from urllib.parse import urlparse
+
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        site = urlparse(url).netloc.removeprefix("www.") or url
+        out.append(html.escape(text[last:match.start()]))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(site)}</a>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
 def table(
     frame: pd.DataFrame,
     caption: str | None = None,
@@ -204,6 +223,7 @@ def table(
     percent: Iterable[str] = (),
     csv_name: str | None = None,
     index: bool = False,
+    links: Iterable[str] = (),
 ):
     """A table as HTML with Swedish number formats, its caption and a CSV download link.
 
@@ -220,10 +240,12 @@ def table(
     csv_name : str, optional
         File name offered for download; the CSV (decimal point, UTF-8) travels inside the HTML so a
         mailed report keeps it.
+    links : columns
+        Columns whose web addresses are shown as links (:func:`linked`); the CSV keeps the addresses.
     """
     from IPython.display import HTML
 
-    percent = set(percent)
+    percent, links = set(percent), set(links)
     shown = frame.reset_index() if index else frame
     body = shown.copy().astype(object)
     for col in shown.columns:
@@ -237,7 +259,8 @@ def table(
     head = "".join(f"<th{' class=num' if c in numeric else ''}>{html.escape(str(c))}</th>"
                    for c in body.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>{html.escape(str(v))}</td>"
+        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>"
+                         f"{linked(str(v)) if c in links else html.escape(str(v))}</td>"
                          for c, v in zip(body.columns, row)) + "</tr>"
         for row in body.itertuples(index=False)
     )
