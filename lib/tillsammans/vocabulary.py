@@ -108,7 +108,7 @@ def _terms() -> list[Term]:
              f"ålder ({WORKING_AGE_LABEL}). En kvot på 0,90 betyder 90 personer utanför arbetsför ålder per 100 i "
              "arbetsför ålder."),
         Term("Uppsala län",
-             "Länet som område: summan av dess åtta kommuner. Region Uppsala är den regionala myndigheten "
+             "Länet som område och summan av dess kommuner. Region Uppsala är den regionala myndigheten "
              "(tidigare landstinget) och används bara när myndigheten avses."),
         Term("Framskrivning",
              "En beräkning av hur befolkningen utvecklas om antagandena om födda, döda och flyttningar håller. "
@@ -158,6 +158,14 @@ def _terms() -> list[Term]:
     return terms
 
 
+def define(term: str) -> str:
+    """The glossary's definition of ``term`` (e.g. ``"Arbetsför ålder"``), for a report's text."""
+    found = {t.term: t.definition for t in _terms()}
+    if term not in found:
+        raise ValueError(f"unknown term {term!r}; the glossary has: {', '.join(found)}")
+    return found[term]
+
+
 def glossary() -> pd.DataFrame:
     """The glossary as a table: ``Term, Förklaring`` (Swedish), in reading order."""
     return pd.DataFrame([(t.term, t.definition) for t in _terms()], columns=["Term", "Förklaring"])
@@ -173,6 +181,7 @@ __all__ = [
     "WORKING_AGE_LABEL",
     "WORKING_AGE_TERM",
     "Term",
+    "define",
     "glossary",
     "region_name",
     "scenario_label",

@@ -337,7 +337,7 @@ def data_vintage(manifest: dict) -> str:
         return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
 
     origin = manifest.get("origin", {})
-    how = "offline-spegel" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
+    how = "lokal kopia av SCB:s och Koladas data" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
     from tillsammans.data import latest_observed_year
 
     try:
