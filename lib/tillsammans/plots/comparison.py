@@ -17,21 +17,27 @@ import pandas as pd
 
 from tillsammans.formatting import fmt_number
 from tillsammans.plots.narrative import join_words
+from tillsammans.similar import SOURCE
+from tillsammans.vocabulary import WORKING_AGE_LABEL
 
-#: Swedish column names of :func:`similar_comparison`, for the reports' tables.
-COMPARISON_LABELS: dict[str, str] = {
-    "name": "Kommun",
-    "distance": "Avstånd (standardavvikelser)",
-    "population": "Invånare",
-    "dependency_ratio": "Försörjningskvot",
-    "share_80plus": "Andel 80+",
-    "population_change": "Befolkningsförändring till slutåret",
-    "working_age_change": "Förändring 20–64 år till slutåret",
-    "dependency_ratio_end": "Försörjningskvot slutåret",
-    "staff_per_1000": "Årsarbetare per 1 000 invånare",
-    "need_change": "Personalbehov, förändring till slutåret",
-    "gap_per_1000_end": "Gap per 1 000 invånare slutåret",
-}
+
+def comparison_labels(table: pd.DataFrame) -> dict[str, str]:
+    """Swedish column names of :func:`similar_comparison` with the years of the table (``table.attrs``)."""
+    year, latest, end = table.attrs["year"], table.attrs["latest"], table.attrs["end_year"]
+    return {
+        "name": "Kommun",
+        "distance": "Avstånd (standardavvikelser)",
+        "population": f"Invånare {year}",
+        "dependency_ratio": f"Försörjningskvot {year}",
+        "share_80plus": f"Andel 80+ {year}",
+        "population_change": f"Befolkningsförändring {latest}–{end}",
+        "working_age_change": f"Förändring {WORKING_AGE_LABEL} {latest}–{end}",
+        "dependency_ratio_end": f"Försörjningskvot {end}",
+        "staff_per_1000": f"Årsarbetare per 1 000 invånare {year}",
+        "need_change": f"Personalbehov, förändring {year}–{end}",
+        "gap_per_1000_end": f"Gap per 1 000 invånare {end}",
+    }
+
 
 STAFF_KPI = "n00098"
 POPULATION_KPI = "n01951"
@@ -107,14 +113,19 @@ def similar_comparison(
 
 
 def features_table(near: pd.DataFrame) -> pd.DataFrame:
-    """The similarity features of the municipality and its neighbours with Swedish headers and units."""
+    """The similarity features of the municipality and its neighbours with Swedish headers and units.
+
+    ``attrs["decimals"]`` holds the decimals to show per column (counts and kronor whole, the rest one).
+    """
     from tillsammans.similar import FEATURES
 
     years = near.attrs.get("years", {})
-    out = near[["name", "distance", *FEATURES]].copy()
-    out = out.rename(columns={"name": "Kommun", "distance": "Avstånd (standardavvikelser)",
-                              **{k: f"{f.label}, {f.unit}" + (f" ({years[k]})" if k in years else "")
-                                 for k, f in FEATURES.items()}})
+    names = {k: f"{f.label}, {f.unit}" + (f" ({years[k]})" if k in years else "") for k, f in FEATURES.items()}
+    out = near[["name", "distance", *FEATURES]].rename(
+        columns={"name": "Kommun", "distance": "Avstånd (standardavvikelser)", **names})
+    out.attrs["decimals"] = {"Avstånd (standardavvikelser)": 2,
+                             **{names[k]: 0 if f.unit in ("antal", "kr per invånare") else 1
+                                for k, f in FEATURES.items()}}
     return out
 
 
@@ -177,5 +188,13 @@ def comparison_sentences(
             f"{own['name']} {join_words(clauses)}.")]
 
 
-__all__ = ["COMPARISON_LABELS", "NUMBER_WORDS", "comparison_sentences", "features_table", "in_words",
-           "method_sentence", "similar_comparison"]
+__all__ = [
+    "NUMBER_WORDS",
+    "SOURCE",
+    "comparison_labels",
+    "comparison_sentences",
+    "features_table",
+    "in_words",
+    "method_sentence",
+    "similar_comparison",
+]
