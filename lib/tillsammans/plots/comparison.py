@@ -51,6 +51,7 @@ def similar_comparison(
     scenario: str = "base",
     workforce: bool = False,
     processed_dir: Path | None = None,
+    **assumptions,
 ) -> pd.DataFrame:
     """The municipality and its ``n`` most similar municipalities, observed and projected side by side.
 
@@ -66,6 +67,8 @@ def similar_comparison(
         The projection compared.
     workforce : bool
         Also run the workforce model for the neighbours (staff per 1 000 inhabitants, need change, gap).
+    **assumptions
+        Fields of :class:`tillsammans.workforce.Assumptions` (the report's own), for the workforce model.
 
     Returns
     -------
@@ -105,7 +108,8 @@ def similar_comparison(
         kolada = data.kolada([STAFF_KPI, POPULATION_KPI], regions=codes, processed_dir=processed_dir)
         wide = kolada[kolada["year"] == year].pivot(index="region_code", columns="kpi", values="value")
         out["staff_per_1000"] = out["region_code"].map(1000 * wide[STAFF_KPI] / wide[POPULATION_KPI])
-        staff = wf.network_comparison(codes, end_year, scenario, processed_dir=processed_dir).set_index("region_code")
+        staff = wf.network_comparison(codes, end_year, scenario, processed_dir=processed_dir,
+                                      **assumptions).set_index("region_code")
         out["need_change"] = out["region_code"].map(staff["need_end"] / staff["staff_today"] - 1)
         out["gap_per_1000_end"] = out["region_code"].map(staff["gap_per_1000_end"])
     out.attrs.update(year=year, end_year=int(end_year), latest=int(latest), features=near)
@@ -124,8 +128,7 @@ def features_table(near: pd.DataFrame) -> pd.DataFrame:
     out = near[["name", "distance", *FEATURES]].rename(
         columns={"name": "Kommun", "distance": "Avstånd (standardavvikelser)", **names})
     out.attrs["decimals"] = {"Avstånd (standardavvikelser)": 2,
-                             **{names[k]: 0 if f.unit in ("antal", "kr per invånare") else 1
-                                for k, f in FEATURES.items()}}
+                             **{names[k]: 0 if k in ("population", "tax_base") else 1 for k in FEATURES}}
     return out
 
 
