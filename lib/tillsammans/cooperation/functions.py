@@ -67,7 +67,7 @@ _ROWS = [
      ("räddningstjänst",), "admin_ovrigt"),
     ("socialtjanst_specialist", "Socialtjänstens specialistfunktioner", "specialist", 2.0, 2, 0.6, True,
      0.3, True, "n30005", ("familjerätt", "socialjour", "specialist"), "ifo"),
-    ("hsl_specialist", "Kommunal hälso- och sjukvård, specialister", "specialist", 1.5, 1, 0.6, False,
+    ("hsl_specialist", "Specialister i kommunal hälso- och sjukvård", "specialist", 1.5, 1, 0.6, False,
      0.5, False, "", ("hälso- och sjukvård", "mas"), "halso_sjukvard"),
     # Welfare functions whose staff groups are small although their sectors are large: the handläggare who
     # decide on eldercare (SoL) and on support under LSS. Cooperation on them is legally possible in a joint

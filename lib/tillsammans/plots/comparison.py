@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tillsammans.formatting import fmt_number
-from tillsammans.plots.narrative import join_words
+from tillsammans.plots.narrative import NUMBER_WORDS, in_words, join_words
 from tillsammans.similar import SOURCE
 from tillsammans.vocabulary import WORKING_AGE_LABEL
 
@@ -130,15 +129,6 @@ def features_table(near: pd.DataFrame) -> pd.DataFrame:
     out.attrs["decimals"] = {"Avstånd (standardavvikelser)": 2,
                              **{names[k]: 0 if k in ("population", "tax_base") else 1 for k in FEATURES}}
     return out
-
-
-#: Small numbers in words, as Swedish text writes them.
-NUMBER_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio")
-
-
-def in_words(n: int) -> str:
-    """A count as Swedish text writes it: words up to ten ("fem"), digits above."""
-    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else fmt_number(n)
 
 
 def method_sentence(n: int) -> str:

@@ -65,6 +65,15 @@ def _moves(before: float, after: float, end_year: int | None = None) -> str:
     return f"{verb} från omkring {fmt_number(approx(before))} i dag till {fmt_number(after)}{when}"
 
 
+#: Small numbers in words, as Swedish text writes them.
+NUMBER_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio")
+
+
+def in_words(n: int) -> str:
+    """A count as Swedish text writes it: words up to ten ("fem"), digits above."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else fmt_number(n)
+
+
 def join_words(items: Sequence[str]) -> str:
     """'a', 'a och b', 'a, b och c'."""
     items = list(items)
@@ -258,12 +267,13 @@ def network_sentences(names: Sequence[str], population: pd.DataFrame, workforce_
     worst = per_municipality.sort_values("gap_per_1000_end", ascending=False).iloc[0]
     gap = wt.loc["gap", "central"]
     return [
-        (f"De {len(names)} kommunerna har {fmt_number(today.population)} invånare {int(today.year)}; år {end_year} "
-         f"väntas {fmt_number(end.population)}."),
-        (f"I {WORKING_AGE_TERM} blir de {fmt_number(end.working_age)} mot {fmt_number(today.working_age)} "
-         f"{int(today.year)}, medan antalet {VERY_OLD_LABEL} {_moves(today.very_old, end.very_old, end_year)}."),
+        (f"De {in_words(len(names))} kommunerna har {fmt_number(today.population)} invånare år "
+         f"{int(today.year)}; år {end_year} väntas {fmt_number(end.population)}."),
+        (f"I {WORKING_AGE_TERM} väntas {fmt_number(end.working_age)} invånare år {end_year}, mot omkring "
+         f"{fmt_number(approx(today.working_age))} i dag, medan antalet {VERY_OLD_LABEL} "
+         f"{_moves(today.very_old, end.very_old, end_year)}."),
         (f"Välfärden behöver {fmt_number(wt.loc['staff_need', 'central'])} årsarbetare år {end_year} mot "
-         f"{fmt_number(staff_now)} {base_year}, och kommunerna behöver rekrytera "
+         f"{fmt_number(staff_now)} år {base_year}, och kommunerna behöver rekrytera "
          f"{fmt_number(wt.loc['recruitment_need', 'central'])} årsarbetare {base_year + 1}–{end_year}"
          f"{rng('recruitment_need', 'årsarbetare')}."),
         (f"Gapet mot vad kommunernas egna befolkningar troligen kan ge är {fmt_signed(gap)} årsarbetare år "
@@ -302,7 +312,7 @@ def cooperation_sentences(sector_gaps: pd.DataFrame, gap_year: int, sector_label
     names = [function_labels[f].lower() for f in ranking.index[:top]]
     out += [
         f"Rangordningen av funktionerna väger in var bristen finns; högst kommer {join_words(names)}.",
-        (f"Med gemensam personal sjunker risken att minst en kommun en given arbetsdag har för få på plats i "
+        (f"Med gemensam personal sjunker risken att minst en kommun en given arbetsdag har för få på plats inom "
          f"{function_labels[first].lower()} från {fmt_percent(v.risk_today, 0)} till "
          f"{fmt_percent(v.risk_pooled, 1)}."),
         (f"Sårbarast i dag är {function_labels[risky.function].lower()}, där risken är "
@@ -326,10 +336,12 @@ def answer_block(subject: str, sentences: Sequence[str], anchor: str = "svar"):
 
 
 __all__ = [
+    "NUMBER_WORDS",
     "OUTLOOK_GROUPS",
     "answer_block",
     "approx",
     "cooperation_sentences",
+    "in_words",
     "join_words",
     "network_sentences",
     "population_outlook",
