@@ -276,6 +276,7 @@ def test_display_text_translates_and_keeps_details():
     assert labels.display_text("no (unverified) – förbundet") == "nej (ej verifierat) – förbundet"
     assert labels.display_text("partly – delegation") == "delvis – delegation"
     assert labels.display_text("Gästrike Vatten") == "Gästrike Vatten"  # Swedish text untouched
+    assert labels.display_text("juridisk person, 'specialkommun'") == "juridisk person, ”specialkommun”"
     names = {"0360": "Tierp", "0183": "Sundbyberg", "03": "Region Uppsala"}
     assert labels.name_codes("0360 (ej verifierat)", names) == "Tierp (ej verifierat)"
     assert labels.name_codes("säte 0183 (Sundbyberg)", names) == "säte Sundbyberg"

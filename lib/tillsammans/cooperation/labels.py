@@ -75,7 +75,8 @@ def display_text(value: object) -> str:
     for english, swedish in WORDS.items():
         # "no (…)" and "other (…)" open a cell; "unverified" also stands inside one.
         text = re.sub(rf"(?<![\w-]){re.escape(english)}(?![\w-])", swedish, text, flags=re.IGNORECASE)
-    return text
+    # Swedish quotation marks (”…”), not a programmer's straight quotes.
+    return re.sub(r"(?<!\w)'([^']+)'(?!\w)", "”\\1”", text)
 
 
 def name_codes(value: object, names: Mapping[str, str] | Callable[[str], str]) -> str:
