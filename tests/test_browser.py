@@ -55,11 +55,12 @@ def test_municipality_report_in_browser(browser, rendered):
     assert all(loaded and alt for loaded, alt in images)
     assert page.locator("h1").first.inner_text() == "Befolkningen i Älvkarleby"
     headings = page.locator("main h2").all_inner_texts()
-    assert "Sammanfattning" in headings and any("Försörjningskvot" in h for h in headings)
+    # the answer first (issue 11): the first heading is the municipality's answer, then the evidence
+    assert headings[0] == "Det här betyder det för Älvkarleby" and any("Försörjningskvot" in h for h in headings)
     keys = page.locator(".key-numbers .value").all_inner_texts()
     assert len(keys) >= 4 and keys[0].replace("\u00a0", "").isdigit()
     toc = page.locator("nav.toc a").all_inner_texts()
-    assert "Sammanfattning" in toc
+    assert toc[0] == "Det här betyder det för Älvkarleby"
     page.close()
 
 
