@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 #: Leftover → pattern; each is searched in the visible text, segment by segment.
+URL = re.compile(r"\b(?:https?://|www\.)\S+")
 PATTERNS: dict[str, re.Pattern] = {
+    "web address as text": URL,
     "Python repr": re.compile(r"\b(?:None|True|False|nan|NaN|NaT|inf|-inf)\b|<NA>|\bobject at 0x|\bdtype:"),
     "quoted identifier": re.compile(r"(?<![\w’])'[a-z][a-z0-9_]*'(?![\w’])|\"[a-z]+_[a-z0-9_]+\""),
     "Python list or dict": re.compile(r"\[\s*'|\{\s*'|'\s*\]|'\s*\}"),
@@ -78,7 +80,9 @@ def leftovers(page: str) -> list[Finding]:
     found = []
     for segment in visible_text(page):
         for kind, pattern in PATTERNS.items():
-            for match in pattern.finditer(segment):
+            # an address shown as text is one finding, not also a file name or an identifier inside it
+            text = segment if pattern is URL else URL.sub(" ", segment)
+            for match in pattern.finditer(text):
                 start = max(0, match.start() - 50)
-                found.append(Finding(kind, match.group(0), " ".join(segment[start:match.end() + 50].split())))
+                found.append(Finding(kind, match.group(0), " ".join(text[start:match.end() + 50].split())))
     return found

@@ -32,12 +32,19 @@ _MUNICIPALITY_DIR = re.compile(r"^(\d{4})-[a-z0-9-]+$")
 @dataclass(frozen=True)
 class Column:
     """A key-figure column: the recorded key, its Swedish heading (``{year}`` etc. filled from the keys that
-    name the year) and its formatter."""
+    name the year), how it is written (decimals, a share, a signed change) and the keys naming its years."""
 
     key: str
     heading: str
-    fmt: Callable[[float], str]
+    decimals: int = 0
+    percent: bool = False
+    signed: bool = False
     year_keys: tuple[str, ...] = ()
+
+    def fmt(self, value: float) -> str:
+        if self.percent:
+            return fmt_percent(value)
+        return fmt_signed(value, self.decimals) if self.signed else fmt_number(value, self.decimals)
 
 
 def _working_age() -> str:
@@ -50,16 +57,16 @@ def columns() -> list[Column]:
     """The key figures of the front page's tables, in order."""
     age = _working_age()
     return [
-        Column("population_latest", "Invånare {latest_year}", fmt_number, ("latest_year",)),
-        Column("population_end", "Invånare {end_year} (framskrivning)", fmt_number, ("end_year",)),
-        Column("share_20_64", f"Andel {age} {{year}}", fmt_percent, ("year",)),
-        Column("share_20_64_end", f"Andel {age} {{end_year}}", fmt_percent, ("end_year",)),
-        Column("dependency_ratio", "Försörjningskvot {year}", lambda v: fmt_number(v, 2), ("year",)),
-        Column("dependency_ratio_end", "Försörjningskvot {end_year}", lambda v: fmt_number(v, 2), ("end_year",)),
-        Column("recruitment_need", "Rekryteringsbehov {recruitment_from}–{gap_year}, årsarbetare", fmt_number,
-               ("recruitment_from", "gap_year")),
-        Column("gap", "Gap {gap_year}, årsarbetare", fmt_signed, ("gap_year",)),
-        Column("gap_per_1000", "Gap {gap_year} per 1 000 invånare", lambda v: fmt_signed(v, 1), ("gap_year",)),
+        Column("population_latest", "Invånare {latest_year}", year_keys=("latest_year",)),
+        Column("population_end", "Invånare {end_year} (framskrivning)", year_keys=("end_year",)),
+        Column("share_20_64", f"Andel {age} {{year}}", percent=True, year_keys=("year",)),
+        Column("share_20_64_end", f"Andel {age} {{end_year}}", percent=True, year_keys=("end_year",)),
+        Column("dependency_ratio", "Försörjningskvot {year}", 2, year_keys=("year",)),
+        Column("dependency_ratio_end", "Försörjningskvot {end_year}", 2, year_keys=("end_year",)),
+        Column("recruitment_need", "Rekryteringsbehov {recruitment_from}–{gap_year}, årsarbetare",
+               year_keys=("recruitment_from", "gap_year")),
+        Column("gap", "Gap {gap_year}, årsarbetare", signed=True, year_keys=("gap_year",)),
+        Column("gap_per_1000", "Gap {gap_year} per 1 000 invånare", 1, signed=True, year_keys=("gap_year",)),
     ]
 
 
@@ -98,7 +105,7 @@ if (search) {
       var hit = row.dataset.search.indexOf(q) >= 0;
       row.hidden = !hit; shown += hit ? 1 : 0;
     });
-    document.getElementById('sok-antal').textContent = shown + ' kommuner';
+    document.getElementById('sok-antal').textContent = shown + (shown === 1 ? ' kommun' : ' kommuner');
   });
 }
 """
@@ -217,7 +224,25 @@ def key_table(rows: list[dict], table_id: str, shown: list[Column], caption: str
         search = html.escape(f"{r['name']} {r['code']}".casefold())
         body.append(f'<tr data-search="{search}">' + "".join(cells) + "</tr>")
     return (f'<div class="table-wrap">{caption}<div class="table-scroll"><table class="data sortable" '
-            f'id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div></div>')
+            f'id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+            f"{_download(rows, table_id, shown)}</div>")
+
+
+def _download(rows: list[dict], table_id: str, shown: list[Column]) -> str:
+    """The table's CSV for Swedish Excel, inside the page like every report table's."""
+    import pandas as pd
+
+    from tillsammans.plots.downloads import CSV_TYPE, download_frame, to_csv
+
+    ordered = sorted(rows, key=lambda r: r["name"])
+    frame = pd.DataFrame({"Kommun": [r["name"] for r in ordered], "Kod": [r["code"] for r in ordered],
+                          **{_heading(c, rows): pd.array([r["keys"].get(c.key) for r in ordered], dtype="Float64")
+                             for c in shown}})
+    frame = download_frame(frame, decimals={_heading(c, rows): c.decimals for c in shown if not c.percent},
+                           percent=[_heading(c, rows) for c in shown if c.percent])
+    data = base64.b64encode(to_csv(frame)).decode("ascii")
+    return (f'<p class="download"><a class="csv" download="c-tillsammans_{table_id}.csv" '
+            f'href="data:{CSV_TYPE};base64,{data}">Ladda ner tabellen (CSV för Excel)</a></p>')
 
 
 def _definitions() -> str:
@@ -342,7 +367,7 @@ def render_index(rows: list[dict], network: dict, manifest: dict, reports: Path 
                    "klicka på en kolumnrubrik för att sortera. <em>Källa: som ovan.</em></p>")
         everyone = (f'<h2 id="alla-kommuner">Alla kommuner med rapporter ({len(rows)})</h2>'
                     f'<p class="search"><label for="sok">Sök kommun: </label><input type="search" id="sok" '
-                    f'autocomplete="off" placeholder="t.ex. Sala eller 1907"><span class="count" id="sok-antal" '
+                    f'autocomplete="off" placeholder="t.ex. Sala eller 1981"><span class="count" id="sok-antal" '
                     f'aria-live="polite">{len(rows)} kommuner</span></p>'
                     + key_table(rows, "alla", few, caption))
     body = (intro + network_answers(network, members) + seven + everyone
