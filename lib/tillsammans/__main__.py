@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="address of a Dask scheduler (e.g. tcp://host:8786): run the notebooks on its "
                             "workers; the reports are sent back and written here")
     p_rep.add_argument("--no-progress", action="store_true")
+    p_rep.add_argument("--pdf", action="store_true",
+                       help="also print one PDF per report (A4, headless Chromium) beside its HTML")
 
     sub.add_parser("index", help="rewrite reports/index.html from the rendered reports")
 
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 parameters=_parse_parameters(args.parameter), progress=not args.no_progress,
                 timeout=timeout, executor=executor,
             )
+            if args.pdf:
+                _write_pdfs(args.jobs)
         except ReportError as exc:
             print(exc, file=sys.stderr)
             return 1
@@ -91,6 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         print(write_index())
         return 0
     return 2
+
+
+def _write_pdfs(jobs: int | None) -> None:
+    from tillsammans import paths
+    from tillsammans.reports import ReportError, write_index
+    from tillsammans.reports.pdf import PdfError, write_pdfs
+
+    try:
+        written = write_pdfs(paths.reports_dir(), jobs=jobs)
+    except PdfError as exc:
+        raise ReportError(str(exc)) from exc
+    write_index()  # the reports' navigation bars link to their new PDFs
+    print(f"{len(written)} PDF(s) written")
 
 
 def _interrupt(signum, _frame):

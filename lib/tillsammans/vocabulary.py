@@ -1,6 +1,7 @@
 """The study's one vocabulary: the words a reader meets in every report, and what each one means.
 
-Every report uses the same term for the same thing, and the glossary page lists them. The definitions are
+Every report uses the same term for the same thing, and the glossary page (``reports/ordlista.html``) lists
+them. The definitions are
 written here once, but the facts inside them are imported from where the models define them: the working age
 from :data:`tillsammans.population.agegroups.WORKING_AGE`, the scenario names and descriptions from
 :mod:`tillsammans.population.scenarios`, the welfare sectors from :data:`tillsammans.workforce.SECTORS`, the
@@ -135,7 +136,8 @@ def _terms() -> list[Term]:
              "gånger andelen som arbetar, pendlingen och andelen av de sysselsatta som arbetar i kommun och "
              "region."),
         Term("Gap",
-             "Personalbehovet minus tillgången. Ett positivt gap betyder brist: kommunen behöver fler "
+             "Personalbehovet minus tillgången, i årsarbetare, vid framskrivningens slutår. Ett positivt gap "
+             "betyder brist: kommunen behöver fler "
              "årsarbetare än den egna befolkningen troligen ger. Gapet per 1 000 invånare gör stora och små "
              "kommuner jämförbara."),
         Term("Verksamheter",

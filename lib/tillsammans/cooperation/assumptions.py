@@ -90,7 +90,7 @@ class Assumptions:
         5, "Liten personalgrupp", "Antagande", lambda n: f"färre än {n} personer")
     cost_years: tuple[int, ...] = _a(
         (2020, 2021, 2022), "Kostnadsår i skalregressionen (medelvärde)",
-        "Kolada n03067 m.fl. (data); de senaste åren med kostnader i underlaget", _years)
+        "Kolada n03067 m.fl. (data); de senaste åren med kostnadsuppgifter i Kolada", _years)
 
     def __post_init__(self) -> None:
         for name in ("vacancy", "other_leave", "prior_support", "prior_specialist", "prior_volume",

@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tillsammans.formatting import MISSING
+from tillsammans.formatting import fmt_general as fmt_general
 from tillsammans.formatting import fmt_number as fmt_number
 from tillsammans.formatting import fmt_percent as fmt_percent
 from tillsammans.formatting import fmt_signed as fmt_signed
+from tillsammans.plots.downloads import CSV_TYPE, TABLE_MIME, download_frame, table_record, to_csv
 
 #: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
 PALETTE = {
@@ -98,7 +101,16 @@ def use_style() -> None:
 
 
 class Caption(str):
-    """A caption as HTML; Jupyter shows it formatted under the figure or above the table."""
+    """A caption as HTML; Jupyter shows it formatted under the figure or above the table.
+
+    Besides the HTML it keeps its parts (``kind``, ``number``, ``text``, ``source``): a table's downloads
+    are named and titled from them.
+    """
+
+    kind: str = ""
+    number: int | None = None
+    text: str = ""
+    source: str = ""
 
     def _repr_html_(self) -> str:
         return str(self)
@@ -128,10 +140,12 @@ class Captions:
         if not source or not source.strip():
             raise ValueError(f"{kind} {number} needs a source (e.g. 'SCB, BE0101N1'); every figure names one")
         self.listed.append(f"{kind} {number}. {text}")
-        return Caption(
+        caption = Caption(
             f'<p class="caption" data-kind="{kind.lower()}"><strong>{kind} {number}.</strong> '
             f"{html.escape(text)} <em>Källa: {html.escape(source)}</em></p>"
         )
+        caption.kind, caption.number, caption.text, caption.source = kind, number, text, source
+        return caption
 
 
 def show(fig, alt: str) -> None:
@@ -139,13 +153,25 @@ def show(fig, alt: str) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    data = base64.b64encode(png(fig)).decode("ascii")
+    image = png(fig)
     plt.close(fig)
+    width, height = _png_size(image)
+    data = base64.b64encode(image).decode("ascii")
+    # The natural size in the tag lets the page keep the figure's text legible on a phone (the stylesheet
+    # shows it at that size in a box that scrolls sideways) and reserves its space while loading.
     display(
-        {"text/html": f'<img class="figure" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">',
+        {"text/html": f'<div class="figure-wrap"><img class="figure" width="{width}" height="{height}" '
+                      f'src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></div>',
          "text/plain": f"[Figur: {alt}]"},
         raw=True,
     )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header (IHDR: bytes 16–24)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def png(fig) -> bytes:
@@ -216,6 +242,25 @@ def linked(text: str) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class Table:
+    """A report table: its HTML (caption, table, download link) and its download data for the workbook.
+
+    Jupyter shows the HTML; the download data ride along in the same output under
+    :data:`~tillsammans.plots.downloads.TABLE_MIME`, where the HTML export collects them into the report's
+    Excel workbook.
+    """
+
+    html: str
+    record: dict
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.html, TABLE_MIME: self.record}
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
 def table(
     frame: pd.DataFrame,
     caption: str | None = None,
@@ -224,8 +269,8 @@ def table(
     csv_name: str | None = None,
     index: bool = False,
     links: Iterable[str] = (),
-):
-    """A table as HTML with Swedish number formats, its caption and a CSV download link.
+) -> Table:
+    """A table as HTML with Swedish number formats, its caption and a download link.
 
     Parameters
     ----------
@@ -234,17 +279,19 @@ def table(
     caption : str, optional
         From :meth:`Captions.table` (numbered, with source); shown above the table.
     decimals : int or dict
-        Decimals for float columns, one value or per column.
+        Decimals for float columns, one value or per column; the downloads are rounded the same way.
     percent : columns
-        Columns holding shares (0–1) to show as ``'12,3 %'``.
+        Columns holding shares (0–1) to show as ``'12,3 %'``; downloaded as percent values under a
+        header marked "(%)".
     csv_name : str, optional
-        File name offered for download; the CSV (decimal point, UTF-8) travels inside the HTML so a
-        mailed report keeps it.
+        File name of the download (default ``tabell_<number>.csv`` from the caption). Every table has a
+        download: a Swedish-Excel CSV (:mod:`tillsammans.plots.downloads`) inside the HTML, so a mailed
+        report keeps it, and a sheet in the report's workbook.
+    index : bool
+        Show the frame's index as the first column(s).
     links : columns
-        Columns whose web addresses are shown as links (:func:`linked`); the CSV keeps the addresses.
+        Columns whose web addresses are shown as links (:func:`linked`); the downloads keep the addresses.
     """
-    from IPython.display import HTML
-
     percent, links = set(percent), set(links)
     shown = frame.reset_index() if index else frame
     body = shown.copy().astype(object)
@@ -264,14 +311,17 @@ def table(
                          for c, v in zip(body.columns, row)) + "</tr>"
         for row in body.itertuples(index=False)
     )
-    link = ""
-    if csv_name:
-        csv = shown.to_csv(index=False).encode("utf-8")
-        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
-        link = f'<p class="download"><a download="{html.escape(csv_name)}" href="{href}">Ladda ner tabellen som CSV</a></p>'
+    number = getattr(caption, "number", None)
+    name = csv_name or (f"tabell_{number}.csv" if number else "tabell.csv")
+    download = download_frame(shown, decimals, percent)
+    href = f"data:{CSV_TYPE};base64," + base64.b64encode(to_csv(download)).decode("ascii")
+    link = (f'<p class="download"><a class="csv" download="{html.escape(name)}" href="{href}">'
+            f"Ladda ner tabellen (CSV för Excel)</a></p>")
+    record = table_record(download, name, title=getattr(caption, "text", ""),
+                          source=getattr(caption, "source", ""), number=number)
     cap = str(caption) if caption else ""
-    return HTML(f'<div class="table-wrap">{cap}<table class="data"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table>{link}</div>")
+    return Table(f'<div class="table-wrap">{cap}<div class="table-scroll"><table class="data"><thead><tr>{head}'
+                 f"</tr></thead><tbody>{rows}</tbody></table></div>{link}</div>", record)
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -337,7 +387,8 @@ def data_vintage(manifest: dict) -> str:
         return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
 
     origin = manifest.get("origin", {})
-    how = "lokal kopia av SCB:s och Koladas data" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
+    how = ("projektets lokala kopia av SCB:s och Koladas data" if origin.get("origin") == "mirror"
+           else "SCB:s och Koladas API:er")
     from tillsammans.data import latest_observed_year
 
     try:
@@ -369,10 +420,15 @@ def header(title: str, subject: str, parameters: dict, manifest: dict, date: str
 
 
 def _param_text(value) -> str:
+    """A parameter's value in Swedish words: lists joined, ja/nej, a dash for none, decimal commas."""
     if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
+        return ", ".join(_param_text(v) for v in value)
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if value is None:
+        return MISSING
     if isinstance(value, float):
-        return fmt_number(value, 3).rstrip("0").rstrip(",")
+        return fmt_general(value)
     return str(value)
 
 

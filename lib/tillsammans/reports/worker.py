@@ -198,7 +198,7 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
             return result
         start = time.perf_counter()
         result.html = notebook_to_html(executed, title=title,
-                                       footer=f"Genererad av tillsammans från {Path(job.notebook).name}.")
+                                       footer=f"Framställd med tillsammans (notebooken {Path(job.notebook).stem}).")
         result.keys = extract_keys(executed)
         result.notebook = nbformat.writes(executed)
         phases["export"] += time.perf_counter() - start
