@@ -86,5 +86,5 @@ def test_sources_become_links():
     assert '<a href="https://ojs.ub.gu.se/index.php/sjpa/article/view/978">ojs.ub.gu.se</a>;' in html
     assert "&lt;b&gt;" in html
     table = plots.table(pd.DataFrame({"Källa": ["https://www.itcentrum.se/x/ ; https://lagen.nu/a:1"]}),
-                        links=["Källa"]).data
+                        links=["Källa"]).html
     assert '<a href="https://www.itcentrum.se/x/">itcentrum.se</a> ; <a href="https://lagen.nu/a:1">lagen.nu</a>' in table
