@@ -150,6 +150,7 @@ def workbook(records: Sequence[dict], title: str, date: dt.date | None = None) -
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
 
     date = date or dt.date.today()
     book = Workbook()
@@ -182,7 +183,8 @@ def workbook(records: Sequence[dict], title: str, date: dt.date | None = None) -
     book.properties.creator = "tillsammans"
     book.properties.created = book.properties.modified = stamp
     buffer = io.BytesIO()
-    book.save(buffer)
+    # ExcelWriter directly: Workbook.save would stamp the modified time with the clock
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return _fixed_zip_times(buffer.getvalue(), stamp)
 
 
