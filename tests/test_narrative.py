@@ -6,6 +6,8 @@ the ranges in words, the signs and the wording of shortage and surplus.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,11 +86,18 @@ def _outlook(coverage_years=(2025, 2040)) -> pd.DataFrame:
     return frame
 
 
+def _sentences(text: str) -> int:
+    """Sentences in a text: full stops that end it or are followed by a space and a capital letter."""
+    return len(re.findall(r"\.(?:$|\s+(?=[A-ZÅÄÖ]))", text.strip()))
+
+
 def test_population_sentences_from_a_known_outlook():
     text = narrative.population_sentences("Tierp", _outlook(), coverage80=0.731)
     assert 4 <= len(text) <= 5
-    assert text[0] == n("I dag (2025) har Tierp 21_028 invånare. År 2040 väntas 21_442 invånare – med 80 procents "
+    assert text[0] == n("I dag (2025) har Tierp 21_028 invånare, och år 2040 väntas 21_442 – med 80 procents "
                         "sannolikhet mellan 17_600 och 25_700 invånare.")
+    # one sentence per item: the block stays at three to five sentences (issue 11)
+    assert all(_sentences(t) == 1 for t in text), text
     assert "arbetsför ålder (20–64 år)" in text[1] and n("10_993") in text[1] and n("mellan 8_600 och 13_400") in text[1]
     assert n("minskar från omkring 3_600 i dag till 3_360") in text[2]
     assert n("ökar från omkring 1_600 i dag till 2_139 år 2040") in text[2]
@@ -121,7 +130,8 @@ def test_workforce_sentences_shortage():
     text = narrative.workforce_sentences("Tierp", _key(32.8, -87, 197), _sectors(), 2022, 2040, SECTORS,
                                          ("Produktivitet (personal per brukare)", 330.4))
     joined = " ".join(text)
-    assert text[0].startswith(n("Tierp har 1_742 årsarbetare i välfärden 2022. Med dagens personaltäthet behövs "
+    assert all(_sentences(t) == 1 for t in text), text
+    assert text[0].startswith(n("Tierp har 1_742 årsarbetare i välfärden 2022, och med dagens personaltäthet behövs "
                                 "1_832 år 2040 – med 80 procents sannolikhet mellan 1_500 och 2_200"))
     assert n("rekrytera 602 årsarbetare (med 80 procents sannolikhet mellan 240 och 940)") in text[1]
     assert "ersätta 512 som går i pension" in text[1] and n("omkring 2_200 som slutar av andra skäl") in text[1]
@@ -163,6 +173,7 @@ def test_network_sentences():
     assert n("+472 årsarbetare år 2040 (med 80 procents sannolikhet mellan ~270 och +1_400") in text[3]
     assert "störst är det i Östhammar (+14,1 per 1" in text[3]
     assert "it och upphandling" in text[4]
+    assert len(text) == 5 and all(_sentences(t) == 1 for t in text), text
 
 
 def test_cooperation_sentences():
@@ -178,12 +189,14 @@ def test_cooperation_sentences():
     assert "högst kommer funktion a, funktion b och funktion c" in text[1]
     assert n("inom funktion a från 60_% till 0,4_%") in text[2]
     assert n("Sårbarast i dag är funktion b, där risken är 90_%") in text[3]
+    assert len(text) == 4 and all(_sentences(t) == 1 for t in text), text
 
 
 def test_answer_block_heading_and_escaping():
     block = narrative.answer_block("Tierp", ["Ett <b>test</b>.", "Två."])
     assert '<h2 id="svar">Det här betyder det för Tierp</h2>' in block.data
     assert "&lt;b&gt;" in block.data and "<b>" not in block.data
+    assert "<li>Ett &lt;b&gt;test&lt;/b&gt;.</li><li>Två.</li>" in block.data  # one message per item
     with pytest.raises(ValueError, match="at least one sentence"):
         narrative.answer_block("Tierp", [])
 

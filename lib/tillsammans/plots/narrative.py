@@ -132,7 +132,7 @@ def population_outlook(projection: pd.DataFrame, sims: pd.DataFrame | None, toda
 
 
 def population_sentences(name: str, outlook: pd.DataFrame, coverage80: float | None = None) -> list[str]:
-    """The population answer in four or five sentences, from :func:`population_outlook`.
+    """The population answer in four or five sentences (one per item), from :func:`population_outlook`.
 
     ``coverage80`` is the measured share of backtest outcomes inside the model's 80 % interval (the total
     population, all municipalities); it is quoted as measured, never as "four out of five".
@@ -145,8 +145,8 @@ def population_sentences(name: str, outlook: pd.DataFrame, coverage80: float | N
         return f" – {INTERVAL_WORDS} {range_words(row.q10, row.q90, unit)}" if pd.notna(row.q10) else ""
 
     out = [
-        (f"I dag ({today}) har {name} {fmt_number(t.today)} invånare. År {end} väntas {fmt_number(t.end)} "
-         f"invånare{interval(t, 'invånare')}."),
+        (f"I dag ({today}) har {name} {fmt_number(t.today)} invånare, och år {end} väntas {fmt_number(t.end)}"
+         f"{interval(t, 'invånare')}."),
         (f"I {WORKING_AGE_TERM} finns i dag omkring {fmt_number(approx(w.today))} invånare; år {end} väntas "
          f"{fmt_number(w.end)}{interval(w, '')}."),
         (f"Antalet {CHILDREN_LABEL} {_moves(c.today, c.end)}, och antalet {VERY_OLD_LABEL} "
@@ -155,7 +155,7 @@ def population_sentences(name: str, outlook: pd.DataFrame, coverage80: float | N
          f"mot {fmt_number(100 * dep.today)} i dag."),
     ]
     if coverage80 is not None and pd.notna(coverage80):
-        out.append("Intervallen bygger på hur födda, döda och flyttningar har varierat tidigare. När modellen "
+        out.append("Intervallen bygger på hur födda, döda och flyttningar har varierat tidigare; när modellen "
                    f"prövades på tidigare år hamnade {fmt_percent(coverage80, 0)} av utfallen för folkmängden "
                    "inom 80-procentsintervallet.")
     return out
@@ -171,7 +171,7 @@ def _sector_phrase(label: str, value: float) -> str:
 def workforce_sentences(name: str, key: Mapping[str, float], sectors: pd.DataFrame, base_year: int,
                         end_year: int, labels: Mapping[str, str], top_assumption: tuple[str, float] | None = None
                         ) -> list[str]:
-    """The workforce answer in four or five sentences.
+    """The workforce answer in four or five sentences (one per item).
 
     Parameters
     ----------
@@ -197,7 +197,7 @@ def workforce_sentences(name: str, key: Mapping[str, float], sectors: pd.DataFra
               if growth > 0.5 else f"för att ersätta {fmt_number(key['cum_retirements'])} som går i pension")
     rec_range = interval("cum_recruitment_need", "")
     out = [
-        (f"{name} har {fmt_number(key['staff_today'])} årsarbetare i välfärden {base_year}. Med dagens "
+        (f"{name} har {fmt_number(key['staff_today'])} årsarbetare i välfärden {base_year}, och med dagens "
          f"personaltäthet behövs {fmt_number(key['need_end'])} år {end_year}{interval('need_end', 'årsarbetare')}."),
         f"Fram till {end_year} behöver kommunen rekrytera {fmt_number(key['cum_recruitment_need'])} årsarbetare"
         + (f" ({rec_range.removeprefix(' – ')})" if rec_range else "")
@@ -325,14 +325,15 @@ def cooperation_sentences(sector_gaps: pd.DataFrame, gap_year: int, sector_label
 
 
 def answer_block(subject: str, sentences: Sequence[str], anchor: str = "svar"):
-    """The opening block: the heading "Det här betyder det för <subject>" and the sentences as one paragraph."""
+    """The opening block: the heading "Det här betyder det för <subject>" and the sentences as a short list,
+    one message per item, so a reader can take in the answers at a glance."""
     from IPython.display import HTML
 
     if not sentences:
         raise ValueError("an answer block needs at least one sentence")
-    text = " ".join(html.escape(s) for s in sentences)
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
     return HTML(f'<section class="answer"><h2 id="{html.escape(anchor)}">Det här betyder det för '
-                f"{html.escape(subject)}</h2><p>{text}</p></section>")
+                f"{html.escape(subject)}</h2><ul>{items}</ul></section>")
 
 
 __all__ = [
