@@ -88,3 +88,14 @@ def test_sources_become_links():
     table = plots.table(pd.DataFrame({"Källa": ["https://www.itcentrum.se/x/ ; https://lagen.nu/a:1"]}),
                         links=["Källa"]).html
     assert '<a href="https://www.itcentrum.se/x/">itcentrum.se</a> ; <a href="https://lagen.nu/a:1">lagen.nu</a>' in table
+
+
+def test_network_colours_distinct_and_never_the_grey_of_the_rest():
+    """Issue 11: Östhammar (the seventh member) was grey like the non-members on the map and like "Riket"."""
+    from matplotlib.colors import to_rgb
+
+    colours = [to_rgb(c) for c in plots.NETWORK_COLOURS]
+    assert len(set(colours)) == len(colours) == 7
+    greys = [c for c in colours if max(c) - min(c) < 0.1]
+    assert not greys, f"a network colour is grey: {plots.NETWORK_COLOURS}"
+    assert to_rgb(plots.PALETTE["sweden"]) not in colours

@@ -41,8 +41,9 @@ PALETTE = {
     "accent": "#D55E00",
     "light": "#56B4E9",
 }
-#: Seven distinguishable colours for the seven municipalities side by side.
-NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#7F7F7F")
+#: Seven distinguishable colours for the seven municipalities side by side: Okabe–Ito's six and Tol's wine,
+#: never grey, which the figures keep for the country and for the municipalities outside the network.
+NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#882255")
 
 
 # -- numbers: one formatter for the study (tillsammans.formatting) -------------------------------
