@@ -324,7 +324,7 @@ def working_age_chart(members: list[dict]) -> str:
            + "; ".join(f"{m['name']} {fmt_percent(m['keys']['share_20_64'])} till "
                        f"{fmt_percent(m['keys']['share_20_64_end'])}" for m in have) + ".")
     data = base64.b64encode(image).decode("ascii")
-    return (f'<div class="figure-wrap"><img class="figure" width="{width}" height="{height}" '
+    return (f'<div class="figure-wrap"><img class="figure small" width="{width}" height="{height}" '
             f'src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></div>'
             f'<p class="caption"><strong>Figur.</strong> Andel av invånarna i arbetsför ålder ({_working_age()}) '
             f"{year} och {end_year}, huvudalternativet. <em>Källa: SCB:s befolkningsstatistik via Kolada; "
