@@ -69,8 +69,10 @@ def test_load_verifies_hash(processed_dir, tmp_path):
     target = copy / "regions.parquet"
     frame = pd.read_parquet(target)
     frame.iloc[:-1].to_parquet(target)
-    with pytest.raises(DataValidationError, match="sha256"):
-        data.load_table("regions", copy, verify=True)
+    # issue 13: a changed processed file is refused on every read, not only with verify=True
+    for verify in (True, False):
+        with pytest.raises(data.IntegrityError, match="regions.parquet .*changed after the build.*make data"):
+            data.load_table("regions", copy, verify=verify)
 
 
 def test_unknown_table_name(processed_dir):

@@ -72,7 +72,7 @@ def test_warm_kernel_output_equals_a_fresh_kernel(warm_build, study_jobs, tmp_pa
     import papermill
 
     from tillsammans.reports.export import extract_keys, notebook_to_html
-    from tillsammans.reports.worker import stable_cell_ids
+    from tillsammans.reports.worker import footer, stable_cell_ids
 
     reports, results = warm_build
     assert len({r.where for r in results}) == 1, "all six should have run in one kernel"
@@ -81,8 +81,7 @@ def test_warm_kernel_output_equals_a_fresh_kernel(warm_build, study_jobs, tmp_pa
                                            parameters=job.parameters, kernel_name="python3", report_mode=True,
                                            progress_bar=False, cwd=str(Path(job.notebook).parent))
         stable_cell_ids(fresh)  # papermill's random id of the injected cell; the runner fixes it
-        page = notebook_to_html(fresh, title=job.title,
-                                footer=f"Genererad av tillsammans från {Path(job.notebook).name}.")
+        page = notebook_to_html(fresh, title=job.title, footer=footer(job, runner.data_digest()))
         assert _page(reports, job) == page.encode("utf-8"), f"{job.label}: warm and fresh HTML differ"
         warm = nbformat.read(reports / job.out_dir / f"{job.stem}.ipynb", as_version=4)
         assert extract_keys(warm) == extract_keys(fresh)

@@ -4,16 +4,33 @@ Every notebook runs in its own kernel; without a shared cache each one would re-
 and rebuild life tables and rates (seconds each). Entries live in ``data/processed/cache/`` and are keyed on
 the processed data (the manifest's hashes), the source of the modules that compute them and the call's own
 parameters, so a rebuilt data folder or a changed model never reuses a stale entry. Deleting the folder is
-always safe. Writes are atomic (temporary name, then rename), so parallel kernels can share it.
+always safe.
+
+No code from data: an entry holds data only, in formats that cannot run code when read — DataFrames as
+parquet, arrays as ``.npz`` (read with ``allow_pickle=False``) and everything else as JSON — with a typed
+codec (:func:`encode` / :func:`decode`) for what the library stores: DataFrames and Series (with their
+``attrs``), numpy arrays and scalars, dicts (any JSON-able keys), lists, tuples, paths, and instances of
+dataclasses the library registered with :func:`storable`. A class is looked up in that registry, never
+imported by a name read from disk. Anything else is refused when the entry is written (:class:`TypeError`).
+
+Each entry is a folder ``<name>-<key>/`` with ``entry.json`` (the encoded value and the sha256 of every
+file); a damaged or unreadable entry is deleted and recomputed. Entries are written in a temporary folder
+and renamed into place, so parallel kernels can share the cache. The cache is capped
+(:data:`DEFAULT_MAX_BYTES`, or ``$TILLSAMMANS_CACHE_MB``): after a write the least recently used entries
+are deleted until it fits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
+import math
 import os
-import pickle
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +40,257 @@ from tillsammans import paths
 T = TypeVar("T")
 
 CACHE_DIR = "cache"
+ENTRY = "entry.json"
+FORMAT = 1
+#: Default size cap of the cache folder, bytes (``$TILLSAMMANS_CACHE_MB`` overrides it).
+DEFAULT_MAX_BYTES = 2 * 1024**3
+#: Temporary folders older than this (seconds) are a killed writer's debris.
+STALE_SECONDS = 3600.0
+
+_TMP = ".tmp-"
+_TRASH = ".trash-"
+_STORABLE: dict[str, type] = {}
+
+
+# -- which classes may be stored ----------------------------------------------------------------------
+
+
+def storable(cls: type[T]) -> type[T]:
+    """Class decorator: instances of this dataclass may be cached (their init fields, by the codec).
+
+    Fields whose names start with ``_`` are left out and take their defaults when read back (memo tables,
+    derived lookups).
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass; only dataclasses can be registered for the cache")
+    _STORABLE[_type_name(cls)] = cls
+    return cls
+
+
+def _type_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+# -- the codec: a value ↔ JSON tree + arrays + frames ---------------------------------------------------
+
+
+class _Writer:
+    def __init__(self):
+        self.arrays: dict[str, Any] = {}
+        self.frames: list = []
+
+
+def encode(value: Any, writer: _Writer) -> Any:
+    """The JSON tree of ``value``; arrays and frames go to ``writer`` and are referred to by name."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):
+        if value.dtype.kind not in "biufU":
+            raise TypeError(f"cannot cache a numpy scalar of dtype {value.dtype}")
+        return {"$scalar": value.dtype.str, "value": encode(value.item(), writer)}
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, (list, tuple)):
+        items = [encode(v, writer) for v in value]
+        return items if isinstance(value, list) else {"$tuple": items}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+            return {k: encode(v, writer) for k, v in value.items()}
+        return {"$dict": [[encode(k, writer), encode(v, writer)] for k, v in value.items()]}
+    if isinstance(value, Path):
+        return {"$path": str(value)}
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError("cannot cache a numpy array of Python objects (it would need pickle)")
+        name = f"a{len(writer.arrays)}"
+        writer.arrays[name] = value
+        return {"$array": name}
+    if isinstance(value, pd.Series):
+        index = len(writer.frames)
+        writer.frames.append(value.to_frame(name="values").rename_axis(value.index.names))
+        return {"$series": index, "name": encode(value.name, writer), "attrs": encode(dict(value.attrs), writer)}
+    if isinstance(value, pd.DataFrame):
+        if not all(isinstance(c, str) for c in value.columns):
+            raise TypeError(f"cannot cache a DataFrame with non-text column names {list(value.columns)[:5]}")
+        index = len(writer.frames)
+        writer.frames.append(value)
+        return {"$frame": index, "attrs": encode(dict(value.attrs), writer)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = _type_name(type(value))
+        if _STORABLE.get(name) is not type(value):
+            raise TypeError(f"{name} is not registered for the cache (decorate it with tillsammans.cache.storable)")
+        fields = {f.name: encode(getattr(value, f.name), writer) for f in dataclasses.fields(value)
+                  if f.init and not f.name.startswith("_")}
+        return {"$dataclass": name, "fields": fields}
+    raise TypeError(f"cannot cache a value of type {type(value).__module__}.{type(value).__qualname__}")
+
+
+def decode(tree: Any, arrays, frames: list) -> Any:
+    """The value of a JSON tree made by :func:`encode`, with its arrays and frames."""
+    import numpy as np
+
+    if isinstance(tree, list):
+        return [decode(v, arrays, frames) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if "$tuple" in tree:
+        return tuple(decode(v, arrays, frames) for v in tree["$tuple"])
+    if "$dict" in tree:
+        return {_hashable(decode(k, arrays, frames)): decode(v, arrays, frames) for k, v in tree["$dict"]}
+    if "$float" in tree:
+        return float(tree["$float"])
+    if "$scalar" in tree:
+        return np.dtype(tree["$scalar"]).type(decode(tree["value"], arrays, frames))
+    if "$path" in tree:
+        return Path(tree["$path"])
+    if "$array" in tree:
+        return arrays[tree["$array"]]
+    if "$frame" in tree:
+        frame = frames[tree["$frame"]]
+        frame.attrs = decode(tree["attrs"], arrays, frames)
+        return frame
+    if "$series" in tree:
+        series = frames[tree["$series"]]["values"].rename(decode(tree["name"], arrays, frames))
+        series.attrs = decode(tree["attrs"], arrays, frames)
+        return series
+    if "$dataclass" in tree:
+        cls = _STORABLE.get(tree["$dataclass"])
+        if cls is None:
+            raise LookupError(f"{tree['$dataclass']} is not registered for the cache")
+        return cls(**{k: decode(v, arrays, frames) for k, v in tree["fields"].items()})
+    return {k: decode(v, arrays, frames) for k, v in tree.items()}
+
+
+def _hashable(key):
+    return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
+
+
+# -- entries on disk ------------------------------------------------------------------------------------
+
+
+class DamagedEntry(Exception):
+    """An entry that cannot be read back as written (missing file, checksum, format); it is recomputed."""
+
+
+def write_entry(folder: Path, value: Any) -> int:
+    """Write ``value`` as an entry into the new folder ``folder``; return its size in bytes."""
+    import numpy as np
+
+    writer = _Writer()
+    tree = encode(value, writer)
+    folder.mkdir(parents=True)
+    files = {}
+    if writer.arrays:
+        np.savez(folder / "arrays.npz", **writer.arrays)
+        files["arrays.npz"] = None
+    for i, frame in enumerate(writer.frames):
+        plain = frame.copy(deep=False)
+        plain.attrs = {}  # attrs travel in the JSON tree, typed
+        plain.to_parquet(folder / f"frame-{i}.parquet")
+        files[f"frame-{i}.parquet"] = None
+    files = {name: _sha256(folder / name) for name in files}
+    entry = {"format": FORMAT, "value": tree, "files": files}
+    (folder / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def read_entry(folder: Path) -> Any:
+    """The value of an entry; :class:`DamagedEntry` if anything differs from what was written."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        entry = json.loads((folder / ENTRY).read_text(encoding="utf-8"))
+        if entry.get("format") != FORMAT:
+            raise DamagedEntry(f"format {entry.get('format')!r}, expected {FORMAT}")
+        for name, expected in entry["files"].items():
+            if Path(name).name != name or _sha256(folder / name) != expected:
+                raise DamagedEntry(f"{name}: checksum differs")
+        arrays = {}
+        if "arrays.npz" in entry["files"]:
+            with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        frames = [pd.read_parquet(folder / f"frame-{i}.parquet")
+                  for i in range(sum(n.startswith("frame-") for n in entry["files"]))]
+        return decode(entry["value"], arrays, frames)
+    except DamagedEntry:
+        raise
+    except Exception as exc:  # whatever is wrong with an entry, it is recomputed
+        raise DamagedEntry(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _discard(folder: Path) -> None:
+    """Remove an entry folder: first renamed away (readers then miss it at once), then deleted."""
+    trash = folder.with_name(f"{_TRASH}{folder.name}-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        return  # gone already (another process discarded or evicted it)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def max_bytes() -> int:
+    """The cache's size cap: ``$TILLSAMMANS_CACHE_MB`` megabytes, else :data:`DEFAULT_MAX_BYTES`."""
+    text = os.environ.get("TILLSAMMANS_CACHE_MB")
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"TILLSAMMANS_CACHE_MB={text!r} is not a number of megabytes") from None
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(f"TILLSAMMANS_CACHE_MB={text!r} must be a positive number of megabytes")
+    return int(value * 1024**2)
+
+
+def evict(cache_dir: Path, limit: int, keep: Path | None = None) -> list[Path]:
+    """Delete least recently used entries until the folder holds at most ``limit`` bytes (never ``keep``);
+    also clears temporary folders left by killed writers. Returns the entries deleted."""
+    if not cache_dir.is_dir():
+        return []
+    now = time.time()
+    entries = []
+    for item in cache_dir.iterdir():
+        try:
+            if item.name.startswith((_TMP, _TRASH)):
+                if now - item.stat().st_mtime > STALE_SECONDS:
+                    shutil.rmtree(item, ignore_errors=True)
+                continue
+            if not item.is_dir():  # e.g. a pickle of the former cache format: never read, only removed
+                item.unlink()
+                continue
+            used = (item / ENTRY).stat().st_mtime
+            size = sum(p.stat().st_size for p in item.iterdir())
+        except OSError:
+            continue  # removed meanwhile by another process
+        entries.append((used, size, item))
+    total = sum(size for _, size, _ in entries)
+    removed = []
+    for _, size, item in sorted(entries, key=lambda e: e[0]):
+        if total <= limit:
+            break
+        if keep is not None and item == keep:
+            continue
+        _discard(item)
+        total -= size
+        removed.append(item)
+    return removed
+
+
+# -- the cache ------------------------------------------------------------------------------------------
 
 
 def _manifest_hashes(processed_dir: Path) -> str:
@@ -72,9 +340,9 @@ def cached(
     Parameters
     ----------
     name : str
-        A readable prefix for the file name.
+        A readable prefix for the entry's folder name.
     compute : callable
-        Builds the value (must be picklable).
+        Builds the value: made of what :func:`encode` stores (a :class:`TypeError` names anything else).
     modules : names
         Modules whose source the value depends on.
     parameters : dict
@@ -90,21 +358,33 @@ def cached(
     digest.update(_manifest_hashes(processed_dir).encode())
     digest.update(source_hash(modules).encode())
     digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
-    folder = processed_dir / CACHE_DIR
-    target = folder / f"{name}-{digest.hexdigest()[:20]}.pkl"
-    if target.exists():
+    cache_dir = processed_dir / CACHE_DIR
+    target = cache_dir / f"{name}-{digest.hexdigest()[:20]}"
+    if (target / ENTRY).exists():
         try:
-            with open(target, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a damaged or outdated entry is rebuilt below
+            value = read_entry(target)
+        except DamagedEntry:
+            _discard(target)
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(target / ENTRY)  # used now: least recently used entries go first
+            return value
     value = compute()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_TMP}{name}-", dir=cache_dir))
     except OSError:
-        pass  # a read-only data folder still works, only slower
+        return value  # a read-only data folder still works, only slower
+    try:
+        write_entry(staging / "entry", value)
+        os.rename(staging / "entry", target)
+    except OSError:
+        pass  # written meanwhile by another kernel (the folder exists), or the disk is full
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    evict(cache_dir, max_bytes(), keep=target)
     return value
+
+
+__all__ = ["CACHE_DIR", "DEFAULT_MAX_BYTES", "DamagedEntry", "cached", "decode", "encode", "evict", "files_hash",
+           "max_bytes", "read_entry", "source_hash", "storable", "write_entry"]

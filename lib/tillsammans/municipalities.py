@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tillsammans.cache import storable
+
 #: The seven municipalities of C-Tillsammans (network formed May 2020), in the order the study lists them.
 NETWORK: tuple[str, ...] = ("0381", "0331", "0305", "0330", "0360", "0319", "0382")
 
@@ -41,6 +43,7 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@storable
 @dataclass(frozen=True)
 class Registry:
     """Lookup of region codes and names.
@@ -144,11 +147,18 @@ class Registry:
                 "duplicate regions in list: " + ", ".join(f"{c} {self.name(c)}" for c in dupes)
             )
         if len(resolved) < min_count:
-            raise ValueError(f"need at least {min_count} regions, got {len(resolved)}: {resolved}")
+            got = f"got {len(resolved)}: {', '.join(resolved)}" if resolved else "got none"
+            raise ValueError(f"need at least {min_count} region{'s' if min_count > 1 else ''}, {got}; give codes "
+                             f"or names separated by commas, e.g. {','.join(NETWORK[:min_count + 1])}")
         return resolved
 
     def _suggest(self, text: str, level: str | None = None, n: int = 3) -> str:
         pool = self.regions if level is None else self.regions[self.regions["level"] == level]
+        lost_zero = [c for c in (text.zfill(4), text.zfill(2)) if text.isdigit() and c != text and c in pool.index]
+        if lost_zero:
+            code = lost_zero[0]
+            return (f" Did you mean {code} {pool.at[code, 'name']}? Codes keep their leading zero (a code typed as "
+                    f"a number, {text}, has lost it).")
         if text.isdigit():
             same_len = [c for c in pool.index if len(c) == len(text)]
             nearest = sorted(same_len, key=lambda c: (abs(int(c) - int(text)), c))[:n]
@@ -171,14 +181,16 @@ def _registry_from(path: str, mtime: float) -> Registry:
 def registry(path: str | Path | None = None) -> Registry:
     """The registry from the processed ``regions`` table (default ``data/processed/regions.parquet``).
 
-    Cached per file and modification time, so a rebuilt table is picked up.
+    Cached per file and modification time, so a rebuilt table is picked up. A table in a processed folder
+    is checked against its ``manifest.json`` first (:mod:`tillsammans.integrity`).
     """
-    if path is None:
-        from tillsammans.paths import processed_dir
+    from tillsammans import integrity
+    from tillsammans.paths import processed_dir
 
-        path = processed_dir() / "regions.parquet"
-    path = Path(path)
-    if not path.exists():
+    path = Path(path) if path is not None else processed_dir() / "regions.parquet"
+    if (path.parent / integrity.MANIFEST).exists():
+        path = integrity.verified_path(path.name, path.parent)
+    elif not path.exists():
         raise FileNotFoundError(f"region table {path} not found; run `make data` to build data/processed/")
     return _registry_from(str(path), path.stat().st_mtime)
 

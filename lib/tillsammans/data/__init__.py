@@ -3,8 +3,9 @@
 Typical use::
 
     from tillsammans import data
-    data.fill_raw()            # data/raw from the offline mirror, or SCB/Kolada when there is none
-    data.build_processed()     # validated parquet + manifest.json in data/processed
+    data.refresh()             # data/raw from the offline mirror (or SCB/Kolada), validated, and
+                               # data/processed built from it: parquet + manifest.json
+    data.verify(full=True)     # every processed file against the manifest's hashes
     pop = data.load_table("population_municipality_age_sex")
     kolada = data.kolada(["n01951"], regions=["0381"])
 """
@@ -16,15 +17,18 @@ from tillsammans.data.build import (
     latest_observed_year,
     load_table,
     read_manifest,
-    sha256,
+    refresh,
+    validate_raw,
 )
 from tillsammans.data.catalog import TABLES, Table
 from tillsammans.data.kolada_values import kolada, kolada_wide
 from tillsammans.data.validate import DataValidationError
+from tillsammans.integrity import IntegrityError, sha256, verify
 
 __all__ = [
     "TABLES",
     "DataValidationError",
+    "IntegrityError",
     "Table",
     "build_processed",
     "copy_mirror",
@@ -34,5 +38,8 @@ __all__ = [
     "latest_observed_year",
     "load_table",
     "read_manifest",
+    "refresh",
     "sha256",
+    "validate_raw",
+    "verify",
 ]

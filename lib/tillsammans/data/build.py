@@ -1,14 +1,19 @@
 """Fill ``data/raw`` (mirror copy or download) and build the validated ``data/processed`` tables.
 
 A build reads every raw file, validates it (schema, codes, grids, counts, cross-source totals) and only when
-*everything* passed moves the new parquet files and ``manifest.json`` into ``data/processed``. A failed build
-leaves the previous processed data untouched.
+*everything* passed moves the new parquet files and ``manifest.json`` into ``data/processed``. New raw files
+(from the mirror or a download) are staged and validated the same way before any file of ``data/raw`` is
+replaced. A failed build leaves the previous raw and processed data untouched.
+
+One build at a time: each holds the data folder's lock (:mod:`tillsammans.locks`) and, holding it, removes
+what a killed build left behind (staging folders, ``*.part`` files). The manifest records each table's
+sha256, size and modification time, and a digest of its entries; every read checks them
+(:mod:`tillsammans.integrity`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -17,28 +22,59 @@ from pathlib import Path
 
 import pandas as pd
 
-from tillsammans import paths
+from tillsammans import atomic, integrity, paths
 from tillsammans.data.catalog import KOLADA_VALUE_TABLES, TABLES, Table
 from tillsammans.data.validate import (
     DataValidationError,
     check_kolada_kpis,
     check_population_totals,
     check_recent_totals,
+    check_region_coverage,
+    check_region_list,
     check_table,
     coerce_types,
 )
+from tillsammans.integrity import read_manifest
+from tillsammans.locks import folder_lock
 
 MANIFEST = "manifest.json"
 ROW_GROUP_ROWS = 20_000
 RAW_ORIGIN = "ORIGIN.json"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _population_totals(frames: dict[str, pd.DataFrame]) -> None:
+    check_population_totals(frames["population_municipality_age_sex"], frames["population_municipality_total"],
+                            frames["kolada_values"], frames["population_sweden_age_sex"])
+
+
+def _recent_totals(frames: dict[str, pd.DataFrame]) -> None:
+    check_recent_totals(frames["population_municipality_total_recent"], frames["kolada_values"],
+                        frames["kolada_values_recent"], frames["regions"])
+
+
+def _kolada_kpis(frames: dict[str, pd.DataFrame]) -> None:
+    check_kolada_kpis(frames, KOLADA_VALUE_TABLES, catalogued=["kolada_values_extra"])
+
+
+#: Checks across tables, run when every table passed its own rules.
+CROSS_CHECKS = (_population_totals, _recent_totals, _kolada_kpis, check_region_coverage)
+
+#: Prefixes of the staging folders a build makes beside ``data/raw`` and ``data/processed``.
+STAGING_PREFIXES = (".raw-", ".processed-")
+
+
+def data_lock(folder: Path):
+    """The lock of a data folder (the parent of ``raw`` and ``processed``), for a build that changes it."""
+    return folder_lock(folder, "data build (python -m tillsammans data)")
+
+
+def remove_debris(data_dir: Path, raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
+    """Delete what killed data builds left: staging folders and ``*.part`` files. Hold the lock."""
+    removed = atomic.remove_debris(data_dir, tuple(f"{p}*" for p in STAGING_PREFIXES))
+    for folder in (raw_dir, processed_dir):
+        if folder is not None:
+            removed += atomic.remove_debris(folder, (f".*{atomic.PART}", "*.part"), recursive=True)
+    return removed
 
 
 # -- raw ------------------------------------------------------------------------------------------
@@ -48,8 +84,12 @@ def copy_mirror(mirror: Path, raw_dir: Path) -> list[Path]:
     """Copy every catalogued file from the offline mirror into ``raw_dir`` (same relative paths).
 
     Each file is copied to a temporary name and renamed, so an interrupted copy never leaves a half file.
+    :func:`fill_raw` copies into a staging folder and validates before anything in ``data/raw`` changes.
     """
     mirror = Path(mirror)
+    if not mirror.is_dir():
+        raise FileNotFoundError(f"offline mirror {mirror} is not a folder; give --mirror the folder of the "
+                                "mirror's README (…/shared/data), or download with --online")
     missing = [t.raw for t in TABLES.values() if not (mirror / t.raw).is_file()]
     if missing:
         raise FileNotFoundError(f"offline mirror {mirror} lacks {missing}; expected the layout of its README")
@@ -57,21 +97,21 @@ def copy_mirror(mirror: Path, raw_dir: Path) -> list[Path]:
     for table in TABLES.values():
         target = raw_dir / table.raw
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        shutil.copyfile(mirror / table.raw, tmp)
-        os.replace(tmp, target)
-        written.append(target)
+        written.append(atomic.copy_file(mirror / table.raw, target))
     _write_origin(raw_dir, {"origin": "mirror", "mirror": str(mirror.resolve())})
     return written
 
 
 def _write_origin(raw_dir: Path, info: dict) -> None:
     info = {**info, "retrieved": dt.date.today().isoformat()}
-    (raw_dir / RAW_ORIGIN).write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(raw_dir / RAW_ORIGIN, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
 
 
 def fill_raw(raw_dir: Path | None = None, mirror: Path | None = None, online: bool = False) -> str:
     """Fill ``data/raw`` from the mirror when there is one, else download from SCB and Kolada.
+
+    The new files are staged and validated as a build would; only when every table passes do they replace
+    the files in ``raw_dir``. Use :func:`refresh` to fill and build in one step (validated once).
 
     Parameters
     ----------
@@ -88,16 +128,73 @@ def fill_raw(raw_dir: Path | None = None, mirror: Path | None = None, online: bo
         ``"mirror"`` or ``"download"``.
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
-    raw_dir.mkdir(parents=True, exist_ok=True)
+    with data_lock(raw_dir.parent):
+        remove_debris(raw_dir.parent, raw_dir)
+        with _staged_raw(raw_dir) as staging:
+            origin = _fill(staging, mirror, online)
+            validate_raw(staging)
+            _install_raw(staging, raw_dir)
+    return origin
+
+
+def refresh(raw_dir: Path | None = None, processed_dir: Path | None = None, mirror: Path | None = None,
+            online: bool = False, skip_raw: bool = False) -> tuple[str, dict]:
+    """Fill ``data/raw`` (unless ``skip_raw``) and build ``data/processed``: ``python -m tillsammans data``.
+
+    New raw files are staged, validated once, written to ``data/processed`` and only then moved into
+    ``data/raw``; a failure at any step leaves both folders as they were.
+
+    Returns
+    -------
+    (str, dict)
+        Where the raw data came from (``"mirror"``, ``"download"`` or ``"data/raw"``) and the manifest.
+    """
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    with data_lock(processed_dir.parent):
+        remove_debris(processed_dir.parent, raw_dir, processed_dir)
+        if skip_raw:
+            return "data/raw", _write_processed(validate_raw(raw_dir), raw_dir, processed_dir)
+        with _staged_raw(raw_dir) as staging:
+            origin = _fill(staging, mirror, online)
+            manifest = _write_processed(validate_raw(staging), staging, processed_dir)
+            _install_raw(staging, raw_dir)
+    return origin, manifest
+
+
+def _fill(target: Path, mirror: Path | None, online: bool) -> str:
     mirror = mirror if mirror is not None else paths.mirror_dir()
     if mirror is not None and not online:
-        copy_mirror(Path(mirror), raw_dir)
+        copy_mirror(Path(mirror), target)
         return "mirror"
     from tillsammans.data import download
 
-    download.download_all(raw_dir)
-    _write_origin(raw_dir, {"origin": "download"})
+    download.download_all(target)
+    _write_origin(target, {"origin": "download"})
     return "download"
+
+
+class _staged_raw:
+    """A staging folder beside ``raw_dir`` for new raw files, removed on exit whatever happened."""
+
+    def __init__(self, raw_dir: Path):
+        self.raw_dir = raw_dir
+
+    def __enter__(self) -> Path:
+        self.raw_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[0], dir=self.raw_dir.parent))
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _install_raw(staging: Path, raw_dir: Path) -> None:
+    """Move validated staged raw files into ``raw_dir`` (renames on one file system: none fails half way)."""
+    for file in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = raw_dir / file.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(file, target)
 
 
 def read_raw(table: Table, raw_dir: Path) -> pd.DataFrame:
@@ -125,6 +222,8 @@ def load_raw_validated(table: Table, raw_dir: Path, known_codes: set[str] | None
         return frame
     typed = coerce_types(frame, table, label)
     check_table(typed, table, label, known_codes)
+    if table.name == "regions":
+        check_region_list(typed, label)
     return typed
 
 
@@ -139,9 +238,14 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
-    origin_file = raw_dir / RAW_ORIGIN
-    origin = json.loads(origin_file.read_text(encoding="utf-8")) if origin_file.exists() else {}
+    with data_lock(processed_dir.parent):
+        remove_debris(processed_dir.parent, None, processed_dir)
+        return _write_processed(validate_raw(raw_dir), raw_dir, processed_dir)
 
+
+def validate_raw(raw_dir: Path) -> dict[str, pd.DataFrame]:
+    """Read and validate every catalogued raw table; the typed frames, or :class:`DataValidationError`
+    listing every violation."""
     violations: list[tuple[str, str, str]] = []
     frames: dict[str, pd.DataFrame] = {}
     try:
@@ -157,27 +261,21 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
         except DataValidationError as exc:
             violations.extend(exc.violations)
     if not violations:
-        try:
-            check_population_totals(
-                frames["population_municipality_age_sex"], frames["population_municipality_total"],
-                frames["kolada_values"], frames["population_sweden_age_sex"],
-            )
-        except DataValidationError as exc:
-            violations.extend(exc.violations)
-        try:
-            check_recent_totals(frames["population_municipality_total_recent"], frames["kolada_values"],
-                                frames["kolada_values_recent"], frames["regions"])
-        except DataValidationError as exc:
-            violations.extend(exc.violations)
-        try:
-            check_kolada_kpis(frames, KOLADA_VALUE_TABLES, catalogued=["kolada_values_extra"])
-        except DataValidationError as exc:
-            violations.extend(exc.violations)
+        for check in CROSS_CHECKS:
+            try:
+                check(frames)
+            except DataValidationError as exc:
+                violations.extend(exc.violations)
     if violations:
         raise DataValidationError(violations)
+    return frames
 
+
+def _write_processed(frames: dict[str, pd.DataFrame], raw_dir: Path, processed_dir: Path) -> dict:
+    origin_file = raw_dir / RAW_ORIGIN
+    origin = json.loads(origin_file.read_text(encoding="utf-8")) if origin_file.exists() else {}
     processed_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=processed_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[1], dir=processed_dir.parent))
     try:
         manifest = {"built": dt.datetime.now().isoformat(timespec="seconds"), "origin": origin, "tables": {}}
         for name, frame in frames.items():
@@ -195,14 +293,16 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
                 "table_id": table.table_id,
                 "retrieved": origin.get("retrieved"),
                 "rows": len(frame),
-                "sha256": sha256(target),
+                # size and modification time survive the rename below: the fast path of every read
+                **integrity.file_record(target),
             }
             if "year" in frame.columns:
                 entry["years"] = [int(frame["year"].min()), int(frame["year"].max())]
             manifest["tables"][name] = entry
+        manifest["digest"] = integrity.tables_digest(manifest["tables"])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
-        # Move the tables first and the manifest last: a reader checks hashes against the manifest, so a
+        # Move the tables first and the manifest last: a reader checks files against the manifest, so a
         # half-finished move is detected rather than silently read.
         for name in frames:
             os.replace(staging / f"{name}.parquet", processed_dir / f"{name}.parquet")
@@ -213,14 +313,6 @@ def build_processed(raw_dir: Path | None = None, processed_dir: Path | None = No
 
 
 # -- loading --------------------------------------------------------------------------------------
-
-
-def read_manifest(processed_dir: Path | None = None) -> dict:
-    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
-    path = processed_dir / MANIFEST
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: the processed data are not built; run `make data`")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 #: The table whose last year is the latest observed population (SCB's 31 December totals per municipality).
@@ -259,17 +351,16 @@ def load_table(
     columns, filters :
         Passed to :func:`pandas.read_parquet` (pyarrow filters such as ``[("kpi", "in", ["n01951"])]``).
     verify : bool
-        Check the file's sha256 against the manifest (detects corruption after the build).
+        Hash the file in full. Without it the file is still checked against the manifest, by size and
+        modification time, and hashed when those differ (:func:`tillsammans.integrity.verify_file`).
+
+    Raises
+    ------
+    tillsammans.integrity.IntegrityError
+        The file is not the one the data build wrote.
     """
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}")
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
-    manifest = read_manifest(processed_dir)
-    entry = manifest["tables"].get(name)
-    if entry is None:
-        raise FileNotFoundError(f"table {name!r} is not in {processed_dir / MANIFEST}; rebuild with `make data`")
-    path = processed_dir / entry["file"]
-    if verify and sha256(path) != entry["sha256"]:
-        raise DataValidationError([(str(path), "sha256 differs from manifest.json (file changed or corrupt)",
-                                    "rebuild with `make data`")])
+    path = integrity.verify_file(processed_dir, name, full=verify)
     return pd.read_parquet(path, columns=columns, filters=filters)

@@ -37,6 +37,9 @@ class Table:
     grid : dict
         Complete-grid requirement: for every combination of ``grid_by`` the key columns named here must
         take exactly these values.
+    bounds : dict
+        Column → (lowest, highest) value allowed, for rates and probabilities (a death risk above 1 is an
+        error in the file, not a fact).
     """
 
     name: str
@@ -49,6 +52,7 @@ class Table:
     grid: dict[str, tuple] = field(default_factory=dict)
     grid_by: tuple[str, ...] = ()
     kind: str = "csv"  # "csv" or "geoparquet"
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # column → (lowest, highest) allowed
 
     @property
     def code_columns(self) -> list[str]:
@@ -136,6 +140,7 @@ TABLES: dict[str, Table] = {
             {"region_code": "code", "year": "int", "mother_age": "int", "fertility_rate": "float"},
             key=("region_code", "year", "mother_age"), counts=("fertility_rate",),
             grid={"mother_age": tuple(range(16, 49))}, grid_by=("region_code", "year"),
+            bounds={"fertility_rate": (0.0, 1.0)},  # births per woman-year
         ),
         Table(
             "projection_death_risks_sweden", "scb/projection_death_risks_sweden.csv",
@@ -143,6 +148,7 @@ TABLES: dict[str, Table] = {
             {"region_code": "code", "year": "int", "sex": "str", "age": "int", "death_risk": "float"},
             key=("region_code", "year", "sex", "age"), counts=("death_risk",),
             grid={"sex": SEXES, "age": tuple(range(100))}, grid_by=("region_code", "year"),
+            bounds={"death_risk": (0.0, 1.0)},  # a probability
         ),
         Table(
             "projection_population_deaths_sweden", "scb/projection_population_deaths_sweden.csv",

@@ -56,6 +56,11 @@ def coerce_types(frame: pd.DataFrame, table: Table, label: str) -> pd.DataFrame:
                 violations.append((label, f"non-numeric values in column '{col}' ({int(bad.sum())} rows)",
                                    _example(frame, bad)))
                 continue
+            infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
+            if infinite.any():
+                rule = f"infinite values in column '{col}' ({int(infinite.sum())} rows); every number must be finite"
+                violations.append((label, rule, _example(frame, infinite)))
+                continue
             if kind == "int":
                 if numeric.isna().any():
                     violations.append((label, f"missing values in integer column '{col}'",
@@ -102,6 +107,11 @@ def check_table(frame: pd.DataFrame, table: Table, label: str, known_codes: Iter
         if missing.any():
             violations.append((label, f"missing values in '{col}' ({int(missing.sum())} rows)",
                                _example(frame, missing)))
+    for col, (low, high) in table.bounds.items():
+        outside = ~frame[col].between(low, high) & frame[col].notna()
+        if outside.any():
+            violations.append((label, f"'{col}' outside {low:g}–{high:g} ({int(outside.sum())} rows)",
+                               _example(frame, outside)))
     for col, allowed in table.grid.items():
         values = frame[col].astype(type(allowed[0]))
         outside = ~values.isin(allowed)
@@ -268,5 +278,80 @@ def check_kolada_kpis(frames: dict[str, pd.DataFrame], pairs: Iterable[tuple[str
             if both:
                 violations.append((kpis_name, f"KPI(s) {sorted(both)[:5]} also in {pairs[j][1]}",
                                    _example(catalogues[i], catalogues[i]["kpi"].isin(both))))
+    if violations:
+        raise DataValidationError(violations)
+
+
+#: SCB region codes by level: "00" Sweden, two digits a county, four digits a municipality.
+REGION_CODE_LENGTH = {"country": 2, "county": 2, "municipality": 4}
+
+
+def check_region_list(regions: pd.DataFrame, label: str) -> None:
+    """The region list: known levels, codes of the right length, names, and each municipality in a listed county."""
+    violations: list[tuple[str, str, str]] = []
+    level = regions["level"].astype(str)
+    bad_level = ~level.isin(list(REGION_CODE_LENGTH))
+    if bad_level.any():
+        violations.append((label, f"'level' must be one of {list(REGION_CODE_LENGTH)}", _example(regions, bad_level)))
+    code = regions["region_code"].astype(str)
+    length = level.map(REGION_CODE_LENGTH)
+    malformed = ~bad_level & (~code.str.fullmatch(r"\d+") | (code.str.len() != length))
+    if malformed.any():
+        violations.append((label, "region codes must be digits: 2 for Sweden and counties, 4 for municipalities",
+                           _example(regions, malformed)))
+    nameless = regions["name"].isna() | (regions["name"].astype(str).str.strip() == "")
+    if nameless.any():
+        violations.append((label, "every region needs a name", _example(regions, nameless)))
+    counties = set(code[level == "county"])
+    municipal = level == "municipality"
+    orphan = municipal & ~regions["county_code"].astype(str).isin(counties)
+    if orphan.any():
+        violations.append((label, "a municipality's county_code must be a county of the list",
+                           _example(regions, orphan)))
+    prefix = municipal & ~orphan & (code.str[:2] != regions["county_code"].astype(str))
+    if prefix.any():
+        violations.append((label, "a municipality's code starts with its county's code", _example(regions, prefix)))
+    if violations:
+        raise DataValidationError(violations)
+
+
+#: Tables every municipality (or county) of the region list must have rows in, with the rows' key column.
+MUNICIPAL_COVERAGE = ("population_municipality_age_sex", "population_municipality_total",
+                      "population_municipality_total_recent")
+COUNTY_COVERAGE = ("population_county_age_sex", "deaths_county_age_sex", "births_county_mother_age")
+
+
+def check_region_coverage(frames: dict[str, pd.DataFrame]) -> None:
+    """Every municipality and county of the region list has data in the tables the models read.
+
+    A region list with an extra municipality (or a table that lost one) would otherwise pass here and fail
+    in a model, far from the cause. The population tables must cover every municipality; Kolada's
+    population (``n01951``) must exist for it; the county tables every county.
+    """
+    from tillsammans.data.catalog import KOLADA_POPULATION, TABLES
+
+    regions = frames["regions"]
+    violations: list[tuple[str, str, str]] = []
+    by_level = {lvl: set(regions.loc[regions["level"] == lvl, "region_code"].astype(str))
+                for lvl in ("municipality", "county")}
+    names = dict(zip(regions["region_code"].astype(str), regions["name"].astype(str)))
+
+    def missing_in(table: str, level: str, present: set[str], what: str) -> None:
+        lacking = sorted(by_level[level] - present)
+        if lacking:
+            listed = ", ".join(f"{c} {names.get(c, '')}".strip() for c in lacking[:5])
+            violations.append((
+                TABLES["regions"].raw,
+                f"{len(lacking)} {level}(s) of the region list have no {what} in {TABLES[table].raw}: {listed}"
+                + ("…" if len(lacking) > 5 else "") + "; remove them from the list or add their data",
+                f"row region_code={lacking[0]!r}"))
+
+    for table in MUNICIPAL_COVERAGE:
+        missing_in(table, "municipality", set(frames[table]["region_code"].astype(str)), "rows")
+    kolada = frames["kolada_values"]
+    population = kolada.loc[(kolada["kpi"] == KOLADA_POPULATION) & (kolada["gender"] == "T"), "region_code"]
+    missing_in("kolada_values", "municipality", set(population.astype(str)), f"population ({KOLADA_POPULATION})")
+    for table in COUNTY_COVERAGE:
+        missing_in(table, "county", set(frames[table]["region_code"].astype(str)), "rows")
     if violations:
         raise DataValidationError(violations)

@@ -30,6 +30,7 @@ from tillsammans.formatting import fmt_number as fmt_number
 from tillsammans.formatting import fmt_percent as fmt_percent
 from tillsammans.formatting import fmt_signed as fmt_signed
 from tillsammans.plots.downloads import CSV_TYPE, TABLE_MIME, download_frame, table_record, to_csv
+from tillsammans.plots.text import markdown as markdown
 
 #: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
 PALETTE = {
@@ -320,7 +321,8 @@ def table(
             f"Ladda ner tabellen (CSV för Excel)</a></p>")
     record = table_record(download, name, title=getattr(caption, "text", ""),
                           source=getattr(caption, "source", ""), number=number)
-    cap = str(caption) if caption else ""
+    # Our numbered captions are markup already; any other text is escaped.
+    cap = str(caption) if isinstance(caption, Caption) else html.escape(str(caption)) if caption else ""
     return Table(f'<div class="table-wrap">{cap}<div class="table-scroll"><table class="data"><thead><tr>{head}'
                  f"</tr></thead><tbody>{rows}</tbody></table></div>{link}</div>", record)
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tillsammans import paths
+from tillsammans.cache import storable
 from tillsammans.data import load_table
 from tillsammans.municipalities import Registry
 from tillsammans.population import rates
@@ -81,6 +82,7 @@ def _grid(frame: pd.DataFrame, keys: list[str], value: str, levels: list[list]) 
     return out
 
 
+@storable
 @dataclass(eq=False)
 class PopulationInputs:
     """Everything the population model reads, as arrays (sex axis ``("female", "male")``, age 0..100+).

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from tillsammans.cache import storable
 from tillsammans.population import engine
 from tillsammans.population.assumptions import Assumptions
 from tillsammans.population.inputs import PopulationInputs
@@ -65,6 +66,7 @@ CONTROL_LABELS = {
 }
 
 
+@storable
 @dataclass(frozen=True)
 class Reconciliation:
     """Reconciliation factors of one set of assumptions, jump-off and control.

@@ -9,24 +9,47 @@ from pathlib import Path
 from tillsammans import paths
 from tillsammans.municipalities import NETWORK
 from tillsammans.reports.index import write_index
-from tillsammans.reports.runner import DEFAULT_TIMEOUT, ReportError, Result, plan, run_jobs, summary
+from tillsammans.reports.runner import (
+    DEFAULT_TIMEOUT,
+    ReportError,
+    Result,
+    _short_error,
+    build_lock,
+    plan,
+    run_jobs,
+    summary,
+)
+
+#: The words ``--municipalities`` understands besides codes and names.
+SELECTIONS = ("default", "all", "network")
 
 
-def select_municipalities(selection: str | Sequence[str] | None, registry) -> tuple[list[str], list[str] | None]:
-    """Translate the CLI's ``--municipalities`` into (municipalities, network members).
+def select_municipalities(selection: str | Sequence[str] | None, registry,
+                          network: str | Sequence[str] | None = None) -> tuple[list[str], list[str] | None]:
+    """Translate the CLI's ``--municipalities`` (and ``--network``) into (municipalities, network members).
 
     ``None`` or ``"default"``: the seven and the network report; ``"all"``: all 290 (and the network);
-    ``"network"``: only the network report; otherwise a comma-separated list of codes or names.
+    ``"network"``: only the network report; otherwise a comma-separated list of codes or names (no network
+    report unless ``network`` names its members). ``network``: the members of the network report, codes
+    or names separated by commas (default: the seven of C-Tillsammans).
     """
-    if selection is None or selection == "default":
-        return list(NETWORK), list(NETWORK)
+    members = (registry.resolve_many(network, level="municipality", min_count=2) if network is not None
+               else list(NETWORK))
+    if selection is None:
+        return list(NETWORK), members
     if isinstance(selection, str):
-        if selection == "all":
-            return registry.municipalities(), list(NETWORK)
-        if selection == "network":
-            return [], list(NETWORK)
-        selection = [s for s in selection.split(",") if s.strip()]
-    return registry.resolve_many(selection, level="municipality"), None
+        word = selection.strip().casefold()
+        if not word.strip(",; "):
+            raise ReportError(f"--municipalities is empty; give {', '.join(SELECTIONS)}, or codes or names "
+                              "separated by commas (e.g. 0319,Heby)")
+        if word == "default":
+            return list(NETWORK), members
+        if word == "all":
+            return registry.municipalities(), members
+        if word == "network":
+            return [], members
+        selection = [s for s in selection.replace(";", ",").split(",") if s.strip()]
+    return registry.resolve_many(selection, level="municipality"), (members if network is not None else None)
 
 
 def build_reports(
@@ -39,23 +62,33 @@ def build_reports(
     reports: Path | None = None,
     progress: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
+    network: str | Sequence[str] | None = None,
+    verify: bool = False,
 ) -> list[Result]:
     """Render the reports and the index; raise :class:`ReportError` naming every failed job.
 
     ``executor`` runs the notebooks elsewhere (e.g. ``dask.distributed.Client(...).get_executor()``);
     ``timeout`` is the seconds one notebook may take; see :func:`~tillsammans.reports.runner.run_jobs`.
+    ``network`` names the network report's members (default the seven); ``verify`` hashes every processed
+    file before the build. The summary of the jobs is printed, or is the error's message, whatever failed.
     """
     from tillsammans.municipalities import registry as load_registry
 
     registry = load_registry()
-    codes, network = select_municipalities(municipalities, registry)
-    jobs = plan(codes, network, notebooks=notebooks, extra_parameters=parameters, registry=registry)
+    codes, members = select_municipalities(municipalities, registry, network)
+    jobs = plan(codes, members, notebooks=notebooks, extra_parameters=parameters, registry=registry)
     reports = Path(reports) if reports is not None else paths.reports_dir()
-    results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor, progress=progress,
-                       timeout=timeout)
-    write_index(reports)
-    text = summary(results)
-    if any(r.status == "failed" for r in results):
+    with build_lock(reports):
+        results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor,
+                           progress=progress, timeout=timeout, verify=verify)
+        try:
+            write_index(reports)
+        except Exception as exc:  # noqa: BLE001 - the reports are published; say what failed, with the summary
+            index_error = f"  index not written: {_short_error(exc)} (reports/index.html unchanged)"
+        else:
+            index_error = ""
+    text = summary(results) + (f"\n{index_error}" if index_error else "")
+    if index_error or any(r.status == "failed" for r in results):
         raise ReportError(text)
     print(text)
     return results

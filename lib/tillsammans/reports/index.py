@@ -220,7 +220,8 @@ def key_table(rows: list[dict], table_id: str, shown: list[Column], caption: str
         for c in shown:
             value = r["keys"].get(c.key)
             text = MISSING if value is None else c.fmt(value)
-            cells.append(f'<td class="num" data-sort="{"" if value is None else value}">{html.escape(text)}</td>')
+            cells.append(f'<td class="num" data-sort="{"" if value is None else html.escape(str(value))}">'
+                         f"{html.escape(text)}</td>")
         search = html.escape(f"{r['name']} {r['code']}".casefold())
         body.append(f'<tr data-search="{search}">' + "".join(cells) + "</tr>")
     return (f'<div class="table-wrap">{caption}<div class="table-scroll"><table class="data sortable" '

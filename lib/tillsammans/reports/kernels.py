@@ -54,6 +54,33 @@ _kernel_state.snapshot()
 """
 
 
+#: Name prefix of a kernel's private folder in the temporary directory: ``<prefix><pid of the runner>-…``.
+FOLDER_PREFIX = "tillsammans-kernel-"
+
+
+def remove_stale_kernel_folders(folder: Path | None = None) -> list[Path]:
+    """Delete the private folders of kernels whose runner process is gone (a build killed with SIGKILL
+    cannot clean up; its kernels exit with it, their sockets and logs stay). Returns what was deleted."""
+    folder = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    removed = []
+    for item in folder.glob(f"{FOLDER_PREFIX}*"):
+        pid = item.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(item, ignore_errors=True)
+            removed.append(item)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class KernelError(RuntimeError):
     """A kernel failed to start, to warm up or to reset; the message ends with its log."""
 
@@ -91,12 +118,14 @@ class WarmKernel:
         self.notebooks_run = 0
         # A private folder per kernel for its sockets and log: IPC socket names are chosen by checking which
         # files exist, so two kernels starting at once in one folder would pick, and share, the same ones.
-        self.folder = Path(tempfile.mkdtemp(prefix=f"tillsammans-kernel-{os.getpid()}-{self.id}-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-{self.id}-"))
         self.log_path = self.folder / "kernel.log"
         # nbclient awaits its client: the clients it makes (km.client()) must be asynchronous, or a kernel
         # that dies mid-cell blocks the wait for output forever. The runner's own client is blocking.
+        # The connection file too: Jupyter's runtime folder would keep it after a killed build.
         self.km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_ThisInterpreter(),
                                 transport="ipc", ip=str(self.folder / "ipc"),
+                                connection_file=str(self.folder / "connection.json"),
                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
         self.kc = None
         self._nb_client = None  # nbclient's asynchronous client, made by the first notebook and kept
@@ -320,7 +349,8 @@ def default_pool() -> KernelPool:
         return _POOL
 
 
-__all__ = ["KERNEL_NAME", "WARM_UP", "KernelError", "KernelPool", "WarmKernel", "default_pool"]
+__all__ = ["FOLDER_PREFIX", "KERNEL_NAME", "WARM_UP", "KernelError", "KernelPool", "WarmKernel", "default_pool",
+           "remove_stale_kernel_folders"]
 
 if sys.platform == "win32":  # pragma: no cover - the study runs on Linux and macOS
     raise ImportError("warm kernels use IPC transport (Unix sockets)")

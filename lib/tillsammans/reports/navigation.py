@@ -11,12 +11,11 @@ rewritten, atomically; the rest of the page stays byte for byte as rendered.
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tillsammans import atomic
 from tillsammans.reports.runner import NETWORK_DIR, _topic
 
 NAV_START = "<!--NAV-->"
@@ -112,10 +111,6 @@ def link_reports(reports: Path, name_of: Callable[[str], str] | None = None) -> 
             text = replace_navigation(page.read_text(encoding="utf-8"), bar)
             if text is None:
                 continue
-            fd, staged = tempfile.mkstemp(dir=folder, prefix=f".{page.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(staged, page.stat().st_mode & 0o777)
-            os.replace(staged, page)
+            atomic.write_text(page, text)  # a failed write keeps the page as it was
             changed.append(page)
     return changed

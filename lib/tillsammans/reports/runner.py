@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import os
@@ -102,7 +103,10 @@ def municipality_dir(code: str, name: str) -> str:
 def _notebook_parameters(path: str, mtime: float) -> dict:
     # Same answer as papermill.inspect_notebook for Python notebooks, without importing papermill and
     # nbformat (about 2 s, which would dominate a build where every report is already current).
-    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+        raise ReportError(f"{path} is not a notebook (not Jupyter's JSON: {exc})") from None
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         raise ReportError(f"{path}: no cell tagged 'parameters' (papermill needs one)")
@@ -168,8 +172,9 @@ def plan(
     from tillsammans.municipalities import registry as load_registry
 
     registry = registry or load_registry()
-    notebooks = sorted(Path(p).resolve() for p in notebooks) if notebooks is not None else default_notebooks()
+    notebooks = _existing(notebooks) if notebooks is not None else default_notebooks()
     extra_parameters = dict(extra_parameters or {})
+    check_extra_parameters(notebooks, extra_parameters)
     jobs: list[Job] = []
     codes = registry.resolve_many(municipalities, level="municipality") if municipalities else []
     members = registry.resolve_many(network, level="municipality", min_count=2) if network else None
@@ -181,14 +186,55 @@ def plan(
         if scope == "municipality":
             for code in codes:
                 name = registry.name(code)
-                params = {"municipality": code, **shared}
+                params = {**shared, "municipality": code}
                 check_parameters(nb, params)
                 jobs.append(Job(str(nb), params, municipality_dir(code, name), f"{name} – {_topic(nb)}"))
         elif members is not None:
-            params = {"municipalities": list(members), **shared}
+            params = {**shared, "municipalities": list(members)}
             check_parameters(nb, params)
             jobs.append(Job(str(nb), params, NETWORK_DIR, f"C-Tillsammans – {_topic(nb)}"))
     return jobs
+
+
+#: Parameters that choose whose report it is; they come from the municipality selection, never from ``-p``
+#: (a ``-p municipality=0381`` in a build for 0319 would publish Enköping's figures under Älvkarleby's name).
+SCOPE_PARAMETERS = {"municipality": "--municipalities", "municipalities": "--network"}
+
+
+def check_extra_parameters(notebooks: Sequence[Path], parameters: dict) -> None:
+    """Refuse shared parameters that choose the report's subject, or that no selected notebook declares.
+
+    Papermill ignores an unknown name with a warning, so a misspelled ``-p end_yaer=2050`` would render
+    every report with the default end year; here it stops the build before anything runs.
+    """
+    scope = sorted(set(parameters) & set(SCOPE_PARAMETERS))
+    if scope:
+        options = ", ".join(f"{name} with {SCOPE_PARAMETERS[name]}" for name in scope)
+        raise ReportError(f"-p {scope[0]}=… would publish one municipality's report under another's name; choose "
+                          f"{options}")
+    declared: set[str] = set()
+    for nb in notebooks:
+        declared |= set(notebook_parameters(nb))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        import difflib
+
+        hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, declared, 1))
+                 else repr(name) for name in unknown]
+        allowed = sorted(declared - set(SCOPE_PARAMETERS))
+        raise ReportError(f"unknown parameter {', '.join(hints)}: no selected notebook declares it; "
+                          f"allowed: {', '.join(allowed)}")
+
+
+def _existing(notebooks: Iterable[str | Path]) -> list[Path]:
+    found, missing = [], []
+    for nb in notebooks:
+        path = Path(nb).resolve()
+        (found if path.is_file() and path.suffix == ".ipynb" else missing).append(path)
+    if missing:
+        available = ", ".join(p.name for p in default_notebooks())
+        raise ReportError(f"notebook(s) not found: {', '.join(map(str, missing))}; the study's notebooks: {available}")
+    return sorted(found)
 
 
 def default_notebooks() -> list[Path]:
@@ -215,16 +261,14 @@ def _hash_files(digest, files: Iterable[Path], root: Path) -> None:
 
 
 def data_digest() -> str:
-    """Hash of the processed tables (the manifest's hashes); '' without a manifest.
+    """The digest of the processed data (:func:`tillsammans.integrity.data_digest`); '' without a manifest.
 
-    Workers compare theirs with the client's, so a cluster never renders from other data.
+    Workers compare theirs with the client's, so a cluster never renders from other data; each report
+    records it.
     """
-    manifest = paths.processed_dir() / "manifest.json"
-    if not manifest.exists():
-        return ""
-    tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
-    return hashlib.sha256(json.dumps({k: v["sha256"] for k, v in tables.items()}, sort_keys=True)
-                          .encode()).hexdigest()
+    from tillsammans import integrity
+
+    return integrity.data_digest()
 
 
 def inputs_fingerprint() -> str:
@@ -259,9 +303,17 @@ def is_current(reports: Path, job: Job, key: str) -> bool:
 
 
 def _stage(tmp: Path, name: str, text: str) -> Path:
+    """``text`` in a new file in the build's staging folder; a failed write (disk full) leaves no file."""
+    from tillsammans.atomic import file_mode
+
     fd, staged = tempfile.mkstemp(dir=tmp, prefix=f"{name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    try:
+        os.fchmod(fd, file_mode())  # readable as a file written by open(), not mkstemp's 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except BaseException:
+        os.unlink(staged)
+        raise
     return Path(staged)
 
 
@@ -271,6 +323,8 @@ def publish(rendered, reports: Path, key: str, tmp: Path) -> Result:
     On success the executed notebook, the key figures and the HTML replace the earlier ones (the HTML
     last: it is what readers and the cache look for), then the cache key. On failure only the failed
     executed notebook (``<notebook>.FAILED.ipynb``) and the log are written; the good report stays.
+    Every file is complete before it is renamed into place, so a write that fails (disk full) changes
+    nothing; the caller reports it as the job's failure.
     """
     job = rendered.job
     final_dir = reports / job.out_dir
@@ -305,6 +359,7 @@ def run_jobs(
     progress: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
     retries: int = 1,
+    verify: bool = False,
 ) -> list[Result]:
     """Run the jobs that are not current, in parallel; publish each as it arrives; one result per job.
 
@@ -321,9 +376,55 @@ def run_jobs(
         Seconds one notebook may run before its kernel is taken as hung (None: no limit).
     retries : int
         New attempts, in a new kernel, after a kernel died, hung or failed to start.
+    verify : bool
+        Hash every processed file in full before the build (default: size and modification time, and a
+        full hash where those differ; :mod:`tillsammans.integrity`).
+
+    Raises
+    ------
+    tillsammans.locks.FolderBusyError
+        Another build is using the reports folder, or ``data/processed`` is being rebuilt.
+    tillsammans.integrity.IntegrityError
+        A processed file is not the one ``make data`` wrote (nothing is rendered).
     """
     reports = Path(reports) if reports is not None else paths.reports_dir()
+    with build_lock(reports):
+        return _run_jobs(jobs, reports, n_jobs, force, executor, progress, timeout, retries, verify)
+
+
+@contextlib.contextmanager
+def build_lock(reports: Path):
+    """The locks of a report build: the reports folder alone, the data folder shared with other report
+    builds (never while ``make data`` replaces it). Holding them, it clears what killed builds left."""
+    from tillsammans.locks import folder_lock
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(folder_lock(paths.processed_dir().parent, "report build (reading data/processed)",
+                                        shared=True))
+        stack.enter_context(folder_lock(reports, "report build (python -m tillsammans reports)"))
+        remove_debris(reports)
+        yield reports
+
+
+def remove_debris(reports: Path) -> list[Path]:
+    """Delete what killed builds left in ``reports``: staging folders, ``*.part`` files. Hold the lock."""
+    from tillsammans import atomic
+
+    removed = atomic.remove_debris(reports / TMP_DIR, ("*",))
+    with contextlib.suppress(OSError):
+        (reports / TMP_DIR).rmdir()
+    removed += atomic.remove_debris(reports, (f".*{atomic.PART}",))
+    removed += atomic.remove_debris(reports / LOG_DIR, (f".*{atomic.PART}", f".{TIMINGS}.*"))
+    return removed
+
+
+def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: bool, executor: cf.Executor | None,
+              progress: bool, timeout: float | None, retries: int, verify: bool) -> list[Result]:
+    from tillsammans import integrity
+
     reports.mkdir(parents=True, exist_ok=True)
+    # Before anything is rendered or taken from the cache: the data are what `make data` wrote.
+    digest = integrity.verify(full=verify)
     fingerprint = inputs_fingerprint()
     results: list[Result] = []
     todo: list[tuple[Job, str]] = []
@@ -336,8 +437,9 @@ def run_jobs(
     if not todo:
         return results
 
-    from tillsammans.reports.kernels import KernelPool
+    from tillsammans.reports.kernels import KernelPool, remove_stale_kernel_folders
 
+    remove_stale_kernel_folders()
     own = executor is None
     pool = None
     workers = None
@@ -352,7 +454,6 @@ def run_jobs(
 
     tmp = reports / TMP_DIR / f"{os.getpid()}-{time.time_ns()}"
     tmp.mkdir(parents=True)
-    digest = data_digest()
     started, cpu_before = time.perf_counter(), os.times()
     bar = tqdm(total=len(todo), desc="Rapporter", unit="nb", disable=not progress)
     futures: dict = {}
@@ -373,7 +474,11 @@ def run_jobs(
                     rendered.error = (f"the worker {rendered.where} has other data/processed than this machine "
                                       f"(run `make data` there); report not published")
                 begin = time.perf_counter()
-                result = publish(rendered, reports, key, tmp)
+                try:
+                    result = publish(rendered, reports, key, tmp)
+                except OSError as exc:  # disk full, a read-only folder: this job failed, the earlier report stays
+                    result = Result(job, "failed", error=f"could not write the report ({_short_error(exc)}); "
+                                    "the earlier report is unchanged", phases=dict(rendered.phases))
                 result.phases["publish"] = round(time.perf_counter() - begin, 3)
                 result.seconds = sum(result.phases.values())
             results.append(result)
@@ -415,11 +520,12 @@ def _write_timings(reports: Path, results: Sequence[Result], wall: float, worker
               "jobs": [{"label": r.job.label, "status": r.status, "seconds": round(r.seconds, 3),
                         "phases": r.phases, "attempts": r.attempts, "where": r.where}
                        for r in results if r.status in ("ok", "failed")]}
+    from tillsammans import atomic
+
     target = reports / LOG_DIR / TIMINGS
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{TIMINGS}.{os.getpid()}")
-    staged.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    os.replace(staged, target)
+    with contextlib.suppress(OSError):  # the timings are a by-product: a full disk must not fail the build
+        atomic.write_text(target, json.dumps(record, indent=1))
 
 
 def _short_error(exc: BaseException) -> str:

@@ -8,8 +8,6 @@ source of terms.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 
 from tillsammans.reports.navigation import GLOSSARY_PAGE, INDEX_PAGE, report_folders
@@ -63,13 +61,10 @@ main.single {{ max-width: 1248px; margin: 0 auto; padding: 24px 16px 48px; }}
 
 
 def write_page(path: Path, text: str) -> Path:
-    """Write a page atomically (a temporary file beside it, then a rename): a failed write keeps the old."""
-    fd, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(staged, 0o644)
-    os.replace(staged, path)
-    return path
+    """Write a page atomically (:func:`tillsammans.atomic.write_text`): a failed write keeps the old page."""
+    from tillsammans import atomic
+
+    return atomic.write_text(path, text)
 
 
 def glossary_page(reports: Path) -> str:

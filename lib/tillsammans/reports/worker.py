@@ -14,6 +14,7 @@ retried.
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import os
@@ -197,8 +198,7 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
             logger.error("FAILED: %s", result.error)
             return result
         start = time.perf_counter()
-        result.html = notebook_to_html(executed, title=title,
-                                       footer=f"Framställd med tillsammans (notebooken {Path(job.notebook).stem}).")
+        result.html = notebook_to_html(executed, title=title, footer=footer(job, result.data_digest))
         result.keys = extract_keys(executed)
         result.notebook = nbformat.writes(executed)
         phases["export"] += time.perf_counter() - start
@@ -214,6 +214,16 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
             log.removeHandler(capture)
         result.log = capture.buffer.getvalue()
         result.phases = {k: round(v, 3) for k, v in phases.items()}
+
+
+def footer(job: Job, digest: str) -> str:
+    """The report's footer (our markup, escaped parts): the notebook it came from and the data's digest,
+    which ``python -m tillsammans data --verify`` prints for the data on a machine."""
+    # in the reader's words (issue 11): the notebook by its name, no file paths
+    text = f"Framställd med tillsammans (notebooken {html.escape(Path(job.notebook).stem)})."
+    if digest:
+        text += f' Underlagets kontrollsumma: <code class="data-digest">{html.escape(digest)}</code>.'
+    return text
 
 
 def _first_line(text: str) -> str:
