@@ -262,6 +262,11 @@ class Table:
     def _repr_html_(self) -> str:
         return self.html
 
+    @property
+    def data(self) -> str:
+        """The HTML, under the name IPython's display objects use (``HTML(...).data``)."""
+        return self.html
+
 
 def table(
     frame: pd.DataFrame,

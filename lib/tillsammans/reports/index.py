@@ -347,7 +347,7 @@ def render_index(rows: list[dict], network: dict, manifest: dict, reports: Path 
     shown = [c for c in columns() if any(r["keys"].get(c.key) is not None for r in rows)] or columns()
     intro = (
         f'<header class="front"><h1>C-Tillsammans: befolkning, välfärdens personal och samverkan</h1>'
-        f'<p class="lead">{listed} i {html.escape(county)} samarbetar i nätverket C-Tillsammans. Andelen invånare '
+        f'<p class="lead">{html.escape(listed)} i {html.escape(county)} samarbetar i nätverket C-Tillsammans. Andelen invånare '
         f"i arbetsför ålder minskar samtidigt som välfärden behöver fler anställda. Förstudien visar hur "
         f"befolkningen utvecklas, hur mycket personal varje kommun behöver och kan rekrytera, och var samverkan "
         f"lönar sig.</p>"
