@@ -9,7 +9,7 @@ JOBS ?=
 MUNICIPALITIES ?= default
 LOCKS := requirements/runtime.lock requirements/dev.lock
 
-.PHONY: help venv lock data reports reports-all pdf test test-fast lab bench lint lint-next strip clean clean-reports
+.PHONY: help venv lock data reports reports-all pdf test test-fast lab bench lint strip clean clean-reports
 
 # Every target carries a "## " description; `make help` prints them all (tests/test_house.py checks that).
 help: ## list every target with what it does
@@ -64,14 +64,13 @@ lab: data/processed/manifest.json ## open JupyterLab on the notebooks with the p
 bench: data/processed/manifest.json ## print the benchmarks (bench/bench_*.py)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-lint: $(STAMP) ## ruff over lib, tests and bench
-	$(VENV)/bin/ruff check lib tests bench
-
-# The agreed ruff rule set (ruff-agreed.toml) and mypy (pyproject.toml), prepared this round; they join
-# `make lint` and .ci/run after the round's merges, when the findings they report are fixed.
-lint-next: $(STAMP) ## ruff with the agreed rule set and mypy (not yet part of make lint or CI)
-	-$(VENV)/bin/ruff check --config ruff-agreed.toml --statistics lib tests bench
-	-$(VENV)/bin/mypy
+# The agreed rules are in pyproject.toml ([tool.ruff], [tool.ruff.lint], [tool.mypy]). mypy runs even when
+# ruff finds something, so one run shows both; the target fails when either does.
+lint: $(STAMP) ## ruff (the agreed rules) over lib, tests and bench, and mypy over the library
+	@status=0; \
+	$(VENV)/bin/ruff check lib tests bench || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	exit $$status
 
 strip: $(STAMP) ## remove notebook outputs before committing (keeps the kernelspec)
 	$(VENV)/bin/nbstripout --keep-metadata-keys metadata.kernelspec notebooks/*.ipynb

@@ -51,8 +51,9 @@ def papermill_cli(notebook: Path, output: Path, parameters: dict) -> float:
 
 def reports_cli(reports: Path, *args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=ROOT, check=False,
-                          capture_output=True, text=True, env={**ENV, "TILLSAMMANS_REPORTS": str(reports)})
+    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=ROOT,
+                          check=False, capture_output=True, text=True,
+                          env={**ENV, "TILLSAMMANS_REPORTS": str(reports)})
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"reports {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -154,8 +155,8 @@ def main() -> int:
     inside_naive: dict[str, float] = {}
     inside_runner: dict[str, float] = {}
     phases: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         reports = tmp / "reports"
         for run in range(args.runs):
             print(f"run {run + 1}: load average {load()} (other jobs share the machine)", flush=True)
@@ -194,8 +195,9 @@ def main() -> int:
 
         print("\nwhere the time goes (sum over notebooks, mean per run):")
         if inside_naive:
+            outside = statistics.mean(figures["naive"]) - sum(inside_naive.values()) / n
             print("  naive, inside the notebooks: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in inside_naive.items())
-                  + f"; kernel start + papermill ≈ {statistics.mean(figures['naive']) - sum(inside_naive.values()) / n:.1f} s")
+                  + f"; kernel start + papermill ≈ {outside:.1f} s")
         print("  runner, inside the notebooks: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in inside_runner.items()))
         if phases:
             print("  runner, per-job phases and CPU: " + ", ".join(f"{k} {v / n:.1f} s" for k, v in phases.items()))

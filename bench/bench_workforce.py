@@ -65,7 +65,7 @@ def timings(n_sims: int, repeats: int) -> None:
     _line("2. the seven", _timed(lambda: [workforce.workforce(c, pops[c], sims[c]) for c in NETWORK], repeats))
     _line("3. the network's joint run incl. population paths",
           _timed(lambda: workforce.network_results(NETWORK, END_YEAR, n_sims=n_sims), repeats), 1)
-    _line("4. demand backtest, 290 municipalities", _timed(lambda: workforce.backtest_demand(), repeats), 1)
+    _line("4. demand backtest, 290 municipalities", _timed(workforce.backtest_demand, repeats), 1)
     _line("5. population-calibration sensitivity, the seven",
           _timed(lambda: workforce.population_sensitivity(NETWORK, END_YEAR, cache=False), repeats), 1)
 
@@ -82,10 +82,12 @@ def key_figures(n_sims: int) -> None:
                      "recruitment": k["cum_recruitment_need"], "rec_q10": k["cum_recruitment_need_q10"],
                      "rec_q90": k["cum_recruitment_need_q90"], "gap_today": k["gap_base"], "gap": k["gap_end"],
                      "gap_q10": k["gap_end_q10"], "gap_q90": k["gap_end_q90"],
-                     "drivers": ", ".join(f"{a} {s:,.0f}" for a, s in zip(top["assumption"], top["swing"]))})
+                     "drivers": ", ".join(f"{a} {s:,.0f}"
+                                          for a, s in zip(top["assumption"], top["swing"], strict=True))})
     frame = pd.DataFrame(rows).set_index("kommun")
     for joint in workforce.JOINT:
-        runs = results if joint == "shared" else workforce.network_results(NETWORK, END_YEAR, n_sims=n_sims, joint=joint)
+        runs = (results if joint == "shared"
+                else workforce.network_results(NETWORK, END_YEAR, n_sims=n_sims, joint=joint))
         total = workforce.network_total(runs)
         end = total[total["year"] == END_YEAR].set_index("output")
         frame.loc[f"network ({joint})"] = {

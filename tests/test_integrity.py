@@ -83,7 +83,7 @@ def test_changed_table_stops_the_report_build_naming_the_file(home, capsys):
 
 def test_every_read_checks_the_file_not_only_verify(home):
     _tamper_value(_processed(home) / "kolada_values.parquet")
-    with pytest.raises(integrity.IntegrityError, match="kolada_values.parquet"):
+    with pytest.raises(integrity.IntegrityError, match=r"kolada_values\.parquet"):
         data.kolada(["n01951"], regions=["0319"])
 
 
@@ -159,7 +159,7 @@ def test_a_copied_folder_with_new_times_still_passes(home):
 
 def test_a_missing_or_unlisted_table_is_named(home):
     (_processed(home) / "regions.parquet").unlink()
-    with pytest.raises(integrity.IntegrityError, match="regions.parquet is missing"):
+    with pytest.raises(integrity.IntegrityError, match=r"regions\.parquet is missing"):
         data.load_table("regions")
     (_processed(home) / integrity.MANIFEST).write_text("{not json", encoding="utf-8")
     with pytest.raises(integrity.IntegrityError, match="not valid JSON"):
@@ -220,7 +220,7 @@ def test_data_build_and_report_build_exclude_each_other(home, tmp_path):
     try:
         with pytest.raises(FolderBusyError, match="in use"), folder_lock(data_folder, "report build", shared=True):
             pass
-        with pytest.raises(FolderBusyError, match="data build|in use"):
+        with pytest.raises(FolderBusyError, match=r"data build|in use"):
             data.build_processed(home / "data" / "raw", _processed(home))
     finally:
         holder.stdin.close()

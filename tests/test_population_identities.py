@@ -109,7 +109,8 @@ def test_births_non_negative_and_components_balance_the_totals():
     res = engine.run(synthetic_population(), schedules(20, surv, synthetic_fertility(), in_counts, out_rates))
     assert (res["births"] >= 0).all()
     totals = res["population"][0].sum(axis=(1, 2))
-    change = res["births"][0].sum(1) - res["deaths"][0].sum(1) + res["in_migrants"][0].sum(1) - res["out_migrants"][0].sum(1)
+    change = (res["births"][0].sum(1) - res["deaths"][0].sum(1)
+              + res["in_migrants"][0].sum(1) - res["out_migrants"][0].sum(1))
     np.testing.assert_allclose(np.diff(totals), change, rtol=1e-10)
 
 
@@ -141,7 +142,7 @@ def test_bad_rates_are_rejected(bad):
     surv = rates.survival_ratios(synthetic_mx())
     f = synthetic_fertility()
     f[30] = bad
-    with pytest.raises(ValueError, match="fertility|NaN"):
+    with pytest.raises(ValueError, match=r"fertility|NaN"):
         schedules(3, surv, f)
     with pytest.raises(ValueError, match="allowed"):
         rates.death_rates(np.array([1.0, bad]), np.array([10.0, 10.0]))

@@ -175,7 +175,7 @@ def test_killed_build_leaves_no_kernel_and_writes_nothing_afterwards(tmp_path):
         "time.sleep(8)\nprint('klar')"))
     reports = tmp_path / "reports"
     command, env = _cli(notebook, reports)
-    build = subprocess.Popen(command + ["--no-progress"], env=env, stdout=subprocess.DEVNULL,
+    build = subprocess.Popen([*command, "--no-progress"], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not pid_file.exists() and time.monotonic() < deadline and build.poll() is None:

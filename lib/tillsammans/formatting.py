@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from babel.numbers import format_decimal
 
@@ -22,25 +23,30 @@ MINUS = "\u2212"
 NBSP = "\u00a0"
 #: Written for a missing value (the Swedish table convention for "no data").
 MISSING = "–"
+#: A number the formatters take: Python's or numpy's (tables and results hand over numpy scalars).
+Real = float | np.integer | np.floating
 
 
-def _missing(value: Any) -> bool:
+def _number(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing (None, NaN, ``pd.NA``, ``NaT``)."""
     if value is None:
-        return True
+        return None
     try:
-        return bool(pd.isna(value))
+        if pd.isna(value):
+            return None
     except (TypeError, ValueError):
-        return False
+        pass  # not a scalar pandas can judge: float() below says what is wrong with it
+    return float(value)
 
 
-def fmt_number(value: float | None, decimals: int = 0) -> str:
+def fmt_number(value: Real | None, decimals: int = 0) -> str:
     """Format a number the Swedish way: ``12345.6`` → ``'12 345,6'`` (no-break space, decimal comma).
 
     Missing values give an en dash; infinite values raise ``ValueError`` (a report must never show ∞).
     """
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)
     if math.isinf(number):
         raise ValueError(f"cannot format an infinite number ({value!r}) for a report")
     rounded = round(number, decimals)
@@ -51,26 +57,28 @@ def fmt_number(value: float | None, decimals: int = 0) -> str:
     return text.replace("\u2212", MINUS).replace("-", MINUS)
 
 
-def fmt_percent(share: float | None, decimals: int = 1) -> str:
+def fmt_percent(share: Real | None, decimals: int = 1) -> str:
     """Format a share (0.123) as a Swedish percentage: ``'12,3 %'``."""
-    if _missing(share):
+    number = _number(share)
+    if number is None:
         return MISSING
-    return f"{fmt_number(100 * float(share), decimals)}{NBSP}%"
+    return f"{fmt_number(100 * number, decimals)}{NBSP}%"
 
 
-def fmt_signed(value: float | None, decimals: int = 0) -> str:
+def fmt_signed(value: Real | None, decimals: int = 0) -> str:
     """A change with its sign: ``'+1 234'``, ``'−56'``, ``'0'``."""
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    text = fmt_number(value, decimals)
-    return text if text.startswith(MINUS) or round(float(value), decimals) == 0 else "+" + text
+    text = fmt_number(number, decimals)
+    return text if text.startswith(MINUS) or round(number, decimals) == 0 else "+" + text
 
 
-def fmt_general(value: float, significant: int = 4) -> str:
+def fmt_general(value: Real, significant: int = 4) -> str:
     """A number with up to ``significant`` significant digits, Swedish style (assumption values: 0,85; 1,05)."""
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)
     if number == 0:
         return "0"
     decimals = max(0, significant - 1 - math.floor(math.log10(abs(number))))

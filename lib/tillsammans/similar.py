@@ -69,12 +69,13 @@ def structural_features(processed_dir: Path | None = None) -> pd.DataFrame:
     wide = kolada_wide(kpis, regions=codes, processed_dir=processed_dir)
     complete = wide.groupby(level="year").count()
     # The latest year in which every municipality has the KPI (a partly published year is skipped).
-    latest = {k: int(complete.index[complete[k] == len(codes)].max()) if (complete[k] == len(codes)).any()
-              else None for k in kpis}
-    missing = [k for k, y in latest.items() if y is None]
+    found = {k: int(complete.index[complete[k] == len(codes)].max()) if (complete[k] == len(codes)).any()
+             else None for k in kpis}
+    missing = [k for k, y in found.items() if y is None]
     if missing:
         raise ValueError(f"Kolada KPI(s) {', '.join(missing)} lack a year with all {len(codes)} municipalities; "
                          "rebuild data/processed with `make data`")
+    latest = {k: y for k, y in found.items() if y is not None}
 
     def at(kpi: str, shift: int = 0) -> pd.Series:
         return wide.xs(latest[kpi] - shift, level="year")[kpi].reindex(codes)

@@ -125,6 +125,8 @@ def carry_to_totals(model: RegionModel, inputs: PopulationInputs, pop: np.ndarra
 def _migration_schedule(model: RegionModel, start_pop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """In-migrant counts (2, 101) and out-migration rates (2, 101) of the base projection."""
     if model.migration_mode == "net":
+        if model.net_counts is None:
+            raise ValueError(f"region {model.code}: migration_mode 'net' needs net_counts, the model has none")
         return model.net_counts, np.zeros((2, 101))
     in_level = max(model.in_level + model.scenario.in_migration_sd * model.in_sd, 0.0)
     return in_level * model.in_profile, out_rates(model, start_pop)

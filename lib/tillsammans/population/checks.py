@@ -85,7 +85,8 @@ def carry_through_check(codes: Sequence[str] | None = None, inputs: PopulationIn
     return _compare(inputs, codes, last, observed_components=True)
 
 
-def municipal_check_summary(check: pd.DataFrame, by: Sequence[str] = ("size_class", "horizon", "age_group")) -> pd.DataFrame:
+def municipal_check_summary(check: pd.DataFrame,
+                            by: Sequence[str] = ("size_class", "horizon", "age_group")) -> pd.DataFrame:
     """MAPE, mean signed error (percent) and count by size class, horizon and age group of a check table."""
     by = list(by)
     frame = check.dropna(subset=["error_pct"])

@@ -216,7 +216,7 @@ def run(
         inc_buffer = np.empty((S, 2 * 101))
     half_log = 0.5 * np.log(sched.survival) if mortality_multiplier is not None else None
     for t in range(T):
-        if mortality_multiplier is not None:
+        if mortality_multiplier is not None and half_log is not None:  # half_log exists exactly when m does
             # S**m and √(S**m) with a single exponential per cell.
             root = np.exp(mortality_multiplier[:, t, None, None] * half_log[t])
             surv = root * root

@@ -134,7 +134,7 @@ def national_mortality(inputs: PopulationInputs, years, a: Assumptions, observed
     ``as_of`` (a year before 2024): the schedule a forecaster had then (:func:`_mortality_as_of`).
     """
     idx = np.clip(np.asarray(years) - FIRST_YEAR, 0, LAST_YEAR - FIRST_YEAR)
-    if not uses_scb_assumptions(as_of):
+    if as_of is not None and not uses_scb_assumptions(as_of):
         return _mortality_as_of(inputs, a, int(as_of))[idx]
     projected, obs = _mortality_tables(inputs, a)
     return (obs if observed else projected)[idx]
@@ -150,7 +150,7 @@ def _compute_fertility_table(inputs: PopulationInputs, a: Assumptions) -> np.nda
     lo, hi = a.fertility_anchor_years
     sel = (inputs.asfr_years >= lo) & (inputs.asfr_years <= hi)
     anchor = inputs.national_asfr[sel].mean(axis=0)
-    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    years = range(FIRST_YEAR, LAST_YEAR + 1)
     table = np.empty((len(years), 101))
     p_years, p_f = inputs.projected_years, inputs.projected_asfr
     last_obs = int(inputs.asfr_years[-1])
@@ -188,7 +188,7 @@ def national_fertility(inputs: PopulationInputs, years, a: Assumptions, as_of: i
     ``as_of`` (a year before 2024): observed rates to then, the last year's rates held after it.
     """
     idx = np.clip(np.asarray(years) - FIRST_YEAR, 0, LAST_YEAR - FIRST_YEAR)
-    if not uses_scb_assumptions(as_of):
+    if as_of is not None and not uses_scb_assumptions(as_of):
         return _fertility_as_of(inputs, int(as_of), a.fertility_as_of)[idx]
     return _fertility_table(inputs, a)[idx]
 

@@ -70,10 +70,12 @@ def restore(cwd: str) -> None:
     matplotlib.units.registry.clear()
     matplotlib.units.registry.update(_STATE["units"])
     np.set_printoptions(**_STATE["numpy"])
-    warnings.filters[:] = _STATE["filters"]
+    # In place, in one step (the list object stays the one the rest of the kernel holds).
+    warnings.filters[:] = _STATE["filters"]  # type: ignore[index]  # typeshed says Sequence; it is a list
     # Invalidates every module's "already shown" registry, so a warning shown by an earlier notebook is
-    # shown again, as a fresh kernel would.
-    warnings._filters_mutated()
+    # shown again, as a fresh kernel would. CPython's private hook: the public ways to reach it
+    # (resetwarnings, filterwarnings) change the filters.
+    warnings._filters_mutated()  # type: ignore[attr-defined]
     logging.root.handlers[:] = _STATE["log_handlers"]
     logging.root.setLevel(_STATE["log_level"])
     sys.path[:] = _STATE["path"]

@@ -117,7 +117,8 @@ def backtest_demand(municipalities: Sequence[str] | None = None, jump_offs: Sequ
     groups_all = groups_tidy.pivot_table(index=["region_code", "year"], columns="kpi", values="value").reindex(
         columns=list(AGE_GROUP_KPIS))
     with_groups = set(groups_all.index.get_level_values("region_code"))
-    rows, skipped = [], []
+    rows = []
+    skipped: list[tuple[str, int | None]] = []  # (municipality, jump-off year; None: every jump-off)
     for code in codes:
         if code not in with_groups or code not in shapes.index:
             skipped.append((code, None))
@@ -227,8 +228,9 @@ def backtest_drivers(backtest: pd.DataFrame, series: str = "vard_omsorg", horizo
         raise ValueError(f"no backtest rows for series {series!r} at horizon {horizon}")
     rows = cell.nlargest(top, "ape")
     out = pd.DataFrame({"region_code": rows["region_code"], "jump_off": rows["jump_off"], "year": rows["year"],
-                        "observed": rows["observed"], "predicted": rows["predicted"], "staff_at_jump_off": rows["start"],
-                        "ape": rows["ape"], "share_of_mean": rows["ape"] / cell["ape"].sum(),
+                        "observed": rows["observed"], "predicted": rows["predicted"],
+                        "staff_at_jump_off": rows["start"], "ape": rows["ape"],
+                        "share_of_mean": rows["ape"] / cell["ape"].sum(),
                         "break": rows["break"]}).reset_index(drop=True)
     out.attrs["mape"] = float(cell["ape"].mean())
     return out

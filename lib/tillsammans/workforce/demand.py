@@ -147,14 +147,14 @@ def staff_need(population: pd.DataFrame, sector_staff: pd.DataFrame, rates: Mapp
     year0 = check_base_year(population, base_year)
     u = users(population, rates)
     keys = ["sim"] if "sim" in u.columns else []
-    base = u[u["year"] == year0].set_index(keys + ["sector"])["users"].rename("base_users")
-    out = u.join(base, on=keys + ["sector"])
+    base = u[u["year"] == year0].set_index([*keys, "sector"])["users"].rename("base_users")
+    out = u.join(base, on=[*keys, "sector"])
     out = out[out["year"] >= year0].copy()
     staff = sector_staff.set_index("sector")["staff"]
     staff0 = out["sector"].map(staff).fillna(0.0)
     ratio = np.where(out["base_users"] > 0, out["users"] / out["base_users"].where(out["base_users"] > 0), 1.0)
     out["staff_need"] = staff0 * ratio * (1 + productivity) ** -(out["year"] - year0)
-    return out[keys + ["year", "sector", "users", "staff_need"]].reset_index(drop=True)
+    return out[[*keys, "year", "sector", "users", "staff_need"]].reset_index(drop=True)
 
 
 def total_over_sectors(frame: pd.DataFrame, value: str | Sequence[str] = "staff_need") -> pd.DataFrame:

@@ -57,7 +57,8 @@ LOCAL_KPIS: dict[str, str] = {
     "n17826": "Lärare med lärarlegitimation och behörighet i gymnasieskola, kommunala skolor, andel",
     "n15809": "Elever i kommunal grundskola belägen i kommunen åk 1–9, antal",
     "n15034": "Elever per lärare (heltidstjänst) i kommunal grundskola åk 1–9",
-    "n15814": "Lärare med lärarlegitimation och behörighet i minst ett ämne i grundskola åk 1–9, kommunala skolor, andel",
+    "n15814": ("Lärare med lärarlegitimation och behörighet i minst ett ämne i grundskola åk 1–9, "
+               "kommunala skolor, andel"),
     "n17820": "Elever i kommunal gymnasieskola i kommunen, antal",
     "n17817": "Elever per lärare (heltidstjänst) i kommunal gymnasieskola",
 }
@@ -259,8 +260,8 @@ def model_inputs(municipality: str, year: int, processed_dir: Path | None = None
         for kpi, title in kpis.items():
             years, vals = series.get((region, kpi), empty)
             # the value of ``year`` or the latest before it; else the earliest after it
-            i = int(np.searchsorted(years, year, side="right")) - 1
-            i = i if i >= 0 else (0 if len(years) else None)
+            before = int(np.searchsorted(years, year, side="right")) - 1
+            i = before if before >= 0 else (0 if len(years) else None)
             rows.append((region, kpi, title, vals[i] if i is not None else np.nan,
                          int(years[i]) if i is not None else pd.NA))
     out = pd.DataFrame(rows, columns=["region_code", "kpi", "title", "value", "year"])

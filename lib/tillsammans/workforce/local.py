@@ -14,8 +14,8 @@ staff_fte      årsarbetare (full-time equivalents), a finite number from 0 to 1
 =============  =====================================================================================
 
 Every sector must appear at least once (write 0 where the municipality has no staff in a sector), a
-``(sector, age_band)`` pair at most once, and the total must be above 0. When the file is present it replaces *all* default staff numbers
-(total, sector split and age profile); a file with any error is rejected as a whole with a
+``(sector, age_band)`` pair at most once, and the total must be above 0. When the file is present it replaces
+*all* default staff numbers (total, sector split and age profile); a file with any error is rejected as a whole with a
 :class:`LocalDataError` that names the file, the line and what is expected — the model never mixes the
 defaults with a half-read file.
 """
@@ -97,7 +97,7 @@ def read_local_hr(path: Path | str, municipality: str) -> pd.DataFrame:
 
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}
-    rows = []
+    rows: list[tuple[str, str, float]] = []
     for i, rec in enumerate(raw.itertuples(index=False), start=2):
         code, sector, band, value = (str(getattr(rec, c)).strip() for c in COLUMNS)
         if code != municipality:
@@ -123,7 +123,8 @@ def read_local_hr(path: Path | str, municipality: str) -> pd.DataFrame:
             problems.append(f"line {i}: sector {sector!r}, age_band {band!r} repeats line {seen[key]}; "
                             "expected each pair once")
         seen.setdefault(key, i)
-        rows.append((sector, band, staff))
+        if staff is not None:  # a bad number is already among the problems, and those reject the whole file
+            rows.append((sector, band, staff))
     if not problems:
         absent = [s for s in SECTORS if s not in {r[0] for r in rows}]
         if absent:

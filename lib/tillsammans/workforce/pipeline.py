@@ -275,7 +275,7 @@ def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataF
         wide.columns = [f"{output}_{q}" for q, output in wide.columns]
         out = out.join(wide, on="sector")
     return out.assign(region_code=result.municipality, year=year)[
-        ["region_code", "year", *[c for c in out.columns]]]
+        ["region_code", "year", *out.columns]]
 
 
 def compare(results: Mapping[str, WorkforceResult]) -> pd.DataFrame:

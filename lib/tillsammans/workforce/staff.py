@@ -103,10 +103,11 @@ def _default_staff(municipality: str, inputs: pd.DataFrame, a: Assumptions) -> p
     total_55 = v["n00214"] / 100
     care_55 = v.get("n20214", np.nan) / 100 if np.isfinite(v.get("n20214", np.nan)) else total_55
     ifo_55 = v.get("n30214", np.nan) / 100 if np.isfinite(v.get("n30214", np.nan)) else total_55
-    known = {s: care_55 for s in CARE} | {"ifo": ifo_55}
+    known = dict.fromkeys(CARE, care_55) | {"ifo": ifo_55}
     known_fte = sum(staff[s][0] for s in known)
     other_fte = total - known_fte
-    residual = (total_55 * total - sum(staff[s][0] * known[s] for s in known)) / other_fte if other_fte > 0 else total_55
+    residual = ((total_55 * total - sum(staff[s][0] * known[s] for s in known)) / other_fte if other_fte > 0
+                else total_55)
     residual = float(np.clip(residual, 0, 1))
     rows = []
     for sector, (fte, source) in staff.items():
