@@ -66,8 +66,7 @@ def rendered(tmp_path_factory, processed_dir):
 def rendered_all(tmp_path_factory, processed_dir):
     """Every notebook rendered for Tierp (0360) and the network, with the front page, the glossary and the
     navigation bars, into a temporary reports folder: what a reader of one municipality sees."""
-    from tillsammans.municipalities import NETWORK
-    from tillsammans.municipalities import registry
+    from tillsammans.municipalities import NETWORK, registry
     from tillsammans.reports import runner
     from tillsammans.reports.index import write_index
 

@@ -103,7 +103,7 @@ _LAYOUT = """() => {
 
 
 def _pages(reports):
-    return sorted(reports.glob("*/*.html")) + [reports / "index.html", reports / "ordlista.html"]
+    return [*sorted(reports.glob("*/*.html")), reports / "index.html", reports / "ordlista.html"]
 
 
 def _check_links(page_path, links, ids):
@@ -130,8 +130,8 @@ def test_every_page_fits_desktop_and_phone_links_resolve_tables_download(browser
     for width in WIDTHS:
         page = browser.new_page(viewport={"width": width, "height": 900})
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+        page.on("pageerror", lambda e, errors=errors: errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r, errors=errors: errors.append(f"request failed: {r.url}"))
         for path in _pages(rendered_all):
             name = str(path.relative_to(rendered_all))
             page.goto(path.as_uri())
@@ -210,7 +210,7 @@ def test_pdf_of_every_report_has_pages_and_a_failed_print_keeps_it(rendered_all,
     pdf = rendered_all / "network" / "04_summary.pdf"
     before = pdf.read_bytes()
     monkeypatch.setenv("TILLSAMMANS_CHROMIUM", "/bin/false")
-    with pytest.raises(PdfError, match="04_summary.html: chromium exited with 1"):
+    with pytest.raises(PdfError, match=r"04_summary\.html: chromium exited with 1"):
         write_pdfs(rendered_all, pages=[rendered_all / "network" / "04_summary.html"], force=True)
     assert pdf.read_bytes() == before
     monkeypatch.delenv("TILLSAMMANS_CHROMIUM")

@@ -50,7 +50,7 @@ def hostile_home(tmp_path_factory, processed_dir):
     processed = home / "data" / "processed"
     shutil.copytree(processed_dir, processed, ignore=shutil.ignore_patterns("cache", ".lock"))
     regions = pd.read_parquet(processed / "regions.parquet")
-    regions["name"] = [HOSTILE_NAMES.get(c, n) for c, n in zip(regions["region_code"], regions["name"])]
+    regions["name"] = [HOSTILE_NAMES.get(c, n) for c, n in zip(regions["region_code"], regions["name"], strict=False)]
     rewrite_table(processed, "regions", regions)
     shutil.copytree(paths.reference_dir(), home / "data" / "reference")
     facts = home / "data" / "reference" / "cooperation" / "existing_cooperations.csv"
@@ -97,7 +97,7 @@ def test_every_page_shows_the_hostile_text_as_text(hostile_build):
     reports, results = hostile_build
     assert sorted(r.job.stem for r in results) == ["01_population", "02_workforce", "03_cooperation", "04_summary"]
     assert {r.status for r in results} == {"ok"}
-    pages = sorted(reports.glob("*/*.html")) + [reports / "index.html"]
+    pages = [*sorted(reports.glob("*/*.html")), reports / "index.html"]
     assert len(pages) == 5
     for page in pages:
         text = page.read_text(encoding="utf-8")

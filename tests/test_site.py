@@ -72,7 +72,7 @@ def _assert_links_resolve(page_path: Path) -> None:
     page = page_path.read_text(encoding="utf-8")
     ids = set(re.findall(r'id="([^"]+)"', page))
     for href in _links(page):
-        if href.startswith("data:") or href.startswith("http"):
+        if href.startswith(("data:", "http")):
             continue
         if href.startswith("#"):
             assert href[1:] in ids or html.unescape(href[1:]) in ids, f"{page_path.name}: no anchor {href}"

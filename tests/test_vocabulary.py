@@ -13,8 +13,8 @@ import pytest
 
 from tillsammans import assumptions as shared
 from tillsammans import plots, population, vocabulary, workforce
-from tillsammans.population import indicators, scenarios
 from tillsammans.plots import workforce as wfplots
+from tillsammans.population import indicators, scenarios
 
 LEFTOVERS = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|'[a-z_]+'|\bnan\b|tillsammans\.|data/|docs/|spegel")
 

@@ -315,7 +315,7 @@ def table(
     rows = "".join(
         "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>"
                          f"{linked(str(v)) if c in links else html.escape(str(v))}</td>"
-                         for c, v in zip(body.columns, row)) + "</tr>"
+                         for c, v in zip(body.columns, row, strict=False)) + "</tr>"
         for row in body.itertuples(index=False)
     )
     number = getattr(caption, "number", None)
@@ -374,7 +374,7 @@ def fan(ax, frame: pd.DataFrame, x: str = "year", median: str = "q50",
         color: str | None = None, label: str | None = None):
     """A fan chart: shaded prediction intervals (outer to inner) and the median line."""
     color = color or PALETTE["focus"]
-    for (low, high, name), alpha in zip(bands, (0.18, 0.32, 0.45)):
+    for (low, high, name), alpha in zip(bands, (0.18, 0.32, 0.45), strict=False):
         ax.fill_between(frame[x], frame[low], frame[high], color=color, alpha=alpha, linewidth=0,
                         label=f"{name}-intervall")
     ax.plot(frame[x], frame[median], color=color, linewidth=1.8, label=label or "Median")

@@ -117,10 +117,11 @@ def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNo
     clean = copy.copy(notebook)
     clean.cells = []
     for cell in notebook.cells:
+        kept = cell
         if cell.get("outputs") and any(KEYS_MIME in o.get("data", {}) for o in cell.outputs):
-            cell = copy.copy(cell)
-            cell.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
-        clean.cells.append(cell)
+            kept = copy.copy(cell)
+            kept.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
+        clean.cells.append(kept)
     return clean
 
 

@@ -16,7 +16,6 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
