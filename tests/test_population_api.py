@@ -57,7 +57,7 @@ def test_scenarios_order_as_expected(inputs):
     # Mortality falling (base) leaves more people alive than constant mortality.
     assert totals["constant_mortality"] < totals["base"]
     assert set(pop.SCENARIOS) == {"base", "unreconciled", "high_migration", "low_migration",
-                                  "zero_net_migration", "constant_mortality"}
+                                  "zero_net_migration", "constant_mortality", "housing"}
     # One Swedish display name per scenario, defined once in the library.
     assert set(pop.SCENARIO_LABELS) == set(pop.SCENARIOS)
     assert len(set(pop.SCENARIO_LABELS.values())) == len(pop.SCENARIOS)

@@ -7,6 +7,7 @@ Typical use::
     sims = pop.simulate_population("0381", n_sims=1000, seed=20200501)  # sim, year, sex, age, population
     fan = pop.population_quantiles(sims, by=("year",))                 # 80 % and 95 % intervals
     pop.dependency_ratio(frame.groupby(["year", "age"], as_index=False)["population"].sum())
+    housing = pop.project_population("0330", end_year=2040, scenario="housing")  # migration follows the dwellings
 
 For many regions read the inputs once: ``inputs = pop.load_inputs()`` and pass ``inputs=inputs``.
 Sources: SCB (population, deaths, births, national projection assumptions BE0401) and Kolada (components,
@@ -34,6 +35,16 @@ from tillsammans.population.checks import (
     municipal_check,
     municipal_check_summary,
 )
+from tillsammans.population.dwellings import (
+    DwellingsFileError,
+    completion_rule,
+    completions,
+    dwelling_path,
+    dwellings_path,
+    read_dwellings,
+)
+from tillsammans.population.housing import housing_effect, housing_validation
+from tillsammans.population.housing_backtest import backtest_housing, housing_comparison, municipality_types
 from tillsammans.population.indicators import (
     BROAD_AGE_GROUPS,
     SERVICE_AGE_GROUPS,
@@ -61,8 +72,14 @@ from tillsammans.population.stochastic import (
 from tillsammans.population.summaries import (
     backtest_table,
     compare_regions,
+    dwellings_table,
+    housing_assumptions,
+    housing_overview,
+    housing_parameters,
     national_comparison,
     projected_indicators,
+    scenario_assumptions_table,
+    scenario_comparison,
     scenario_table,
 )
 
@@ -93,6 +110,7 @@ __all__ = [
     "SOURCES",
     "WORKING_AGE",
     "Assumptions",
+    "DwellingsFileError",
     "NationalInputs",
     "PopulationInputs",
     "age_groups",
@@ -100,6 +118,7 @@ __all__ = [
     "backtest_counties",
     "backtest_coverage",
     "backtest_errors",
+    "backtest_housing",
     "backtest_municipalities",
     "backtest_table",
     "beats_naive",
@@ -107,7 +126,18 @@ __all__ = [
     "calibrate_persistence",
     "carry_through_check",
     "compare_regions",
+    "completion_rule",
+    "completions",
     "dependency_ratio",
+    "dwelling_path",
+    "dwellings_path",
+    "dwellings_table",
+    "housing_assumptions",
+    "housing_comparison",
+    "housing_effect",
+    "housing_overview",
+    "housing_parameters",
+    "housing_validation",
     "kolada_projection_comparison",
     "latest_observed_year",
     "life_table",
@@ -115,6 +145,7 @@ __all__ = [
     "make_assumptions",
     "municipal_check",
     "municipal_check_summary",
+    "municipality_types",
     "national_comparison",
     "national_components",
     "national_projection",
@@ -125,10 +156,13 @@ __all__ = [
     "projected_indicators",
     "projection_components",
     "quantile_name",
+    "read_dwellings",
     "reconciliation",
     "region_levels",
     "scb_comparison_summary",
     "scb_model_comparison",
+    "scenario_assumptions_table",
+    "scenario_comparison",
     "scenario_table",
     "simulate_population",
     "simulate_run",

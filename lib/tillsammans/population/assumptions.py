@@ -8,7 +8,7 @@ window_years=5)``); an unknown name is an error that lists the known ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,12 @@ from tillsammans.formatting import fmt_general
 MORTALITY_TRENDS = {"scb": "SCB:s antagna minskning", "constant": "oförändrad (basårens nivå)"}
 FERTILITY_AS_OF = {"long_run": "mot långsiktig nivå", "last": "senaste observerade året"}
 INTERNATIONAL_MIGRATION = {"scb": "SCB:s riksframskrivning", "history": "kommunens historik"}
+
+#: Where the housing scenario's future dwellings come from (``Assumptions.dwelling_path``).
+DWELLING_PATHS: tuple[str, ...] = ("auto", "local", "default", "observed")
+
+#: Assumptions that only a scenario reads: they never change the main projection (nor its reconciliation).
+SCENARIO_ONLY: tuple[str, ...] = ("dwelling_path",)
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,14 @@ class Assumptions:
         "dödlighet). Länen är summan av sina kommuner. Efter 2050 (SCB:s sista år) behålls 2050 års avstämning. "
         "En framskrivning gjord före 2024 (backtester) stäms av mot en riksframskrivning med samma metod och "
         "bara de data som fanns då.")
+    dwelling_path: str = _a(
+        "auto", "Bostadsbyggande i scenariot Bostadsbyggande",
+        # the reader's words (issue 11); the values ('auto', 'local', 'default', 'observed') are in the code
+        "Används bara i scenariot Bostadsbyggande. Standard: kommunens egen plan ur bostadsförsörjnings"
+        "programmet om kommunen har lämnat in den, annars färdigställda bostäder per år framskrivna ur beviljade "
+        "bygglov de senaste två åren (Kolada n07925) och de senaste tio årens färdigställda bostäder (n07917). "
+        "Andra val: bara kommunens egen plan, bara framskrivningen ur bygglov, eller de bostäder som faktiskt "
+        "färdigställdes (Kolada n07917, till 2022; i backtesterna).")
     observed_components: bool = _a(
         True, "Observerade komponenter efter startåret",
         "Åren mellan startåret och sista år med Kolada-komponenter (2020–2022) räknas fram med observerade "
@@ -161,6 +175,9 @@ class Assumptions:
             raise ValueError(f"international_migration must be 'scb' or 'history', got {self.international_migration!r}")
         if not isinstance(self.reconcile, bool):
             raise TypeError(f"reconcile must be True or False, got {self.reconcile!r}")
+        if self.dwelling_path not in DWELLING_PATHS:
+            raise ValueError(f"dwelling_path must be one of {', '.join(map(repr, DWELLING_PATHS))}, "
+                             f"got {self.dwelling_path!r}")
         if self.mortality_trend not in ("scb", "constant"):
             raise ValueError(f"mortality_trend must be 'scb' or 'constant', got {self.mortality_trend!r}")
         if self.sex_ratio_at_birth is not None and not (0.4 < self.sex_ratio_at_birth < 0.6):
@@ -178,6 +195,12 @@ class Assumptions:
 
 
 ASSUMPTION_NAMES: tuple[str, ...] = _shared.names(Assumptions)
+
+
+def main_projection_assumptions(a: Assumptions) -> Assumptions:
+    """``a`` with the scenario-only fields at their defaults: what the main projection depends on."""
+    defaults = Assumptions()
+    return replace(a, **{name: getattr(defaults, name) for name in SCENARIO_ONLY})
 
 
 def make_assumptions(base: Assumptions | None = None, **overrides: Any) -> Assumptions:

@@ -84,10 +84,12 @@ def _case_rows(code: str, jump_off: int, years: np.ndarray, det: dict, sims: dic
 
 
 def _project_case(inputs: PopulationInputs, code: str, jump_off: int, end_year: int, n_sims: int, seed: int,
-                  a: Assumptions, control: str = "forecast") -> tuple[np.ndarray, dict, dict | None, np.ndarray]:
+                  a: Assumptions, control: str = "forecast", scenario: str = "base",
+                  ) -> tuple[np.ndarray, dict, dict | None, np.ndarray]:
     """Deterministic and simulated group sums of one backtest case, with only data up to the jump-off
-    (a reconciled case with ``control="observed"`` also knows the national outcome, see :mod:`reconcile`)."""
-    model = prepare_region(code, jump_off, end_year, "base", inputs, as_of=jump_off, **assumption_fields(a))
+    (a reconciled case with ``control="observed"`` also knows the national outcome, see :mod:`reconcile`;
+    the housing scenario with ``dwelling_path="observed"`` knows the dwellings completed after it)."""
+    model = prepare_region(code, jump_off, end_year, scenario, inputs, as_of=jump_off, **assumption_fields(a))
     rec = None
     if applies(model):
         rec = reconciliation(inputs, a, jump_off=jump_off, as_of=jump_off, control=control, end_year=end_year)
@@ -208,6 +210,7 @@ def backtest_municipalities(
     assumptions: Assumptions | None = None,
     cache: bool = True,
     control: str = "forecast",
+    scenario: str = "base",
 ) -> pd.DataFrame:
     """Project every municipality from synthesised past jump-offs with the production model.
 
@@ -221,6 +224,8 @@ def backtest_municipalities(
     national control is the model's own national projection from the jump-off (``control="forecast"``), or
     the observed national population (``control="observed"``: not a forecast, it shows how well the model
     distributes a known national total). ``Assumptions(reconcile=False)`` backtests the unreconciled model.
+    ``scenario`` is any of :data:`~tillsammans.population.SCENARIOS` (the housing scenario's test:
+    :func:`~tillsammans.population.housing_backtest.backtest_housing`).
     """
     from tillsammans.cache import cached
 
@@ -234,16 +239,18 @@ def backtest_municipalities(
         end_year = latest_observed_year(processed_dir=inputs.processed_dir)
     parameters = {"codes": list(codes), "jump_offs": list(jump_offs), "end_year": end_year, "n_sims": n_sims,
                   "seed": seed, "assumptions": _assumptions_parameter(assumptions), "control": control}
+    if scenario != "base":  # the main scenario's key is unchanged, so its cached backtests stay valid
+        parameters["scenario"] = scenario
     return cached("backtest_municipalities",
                   lambda: _backtest_municipalities(inputs, codes, jump_offs, end_year, n_sims, seed, assumptions,
-                                                   control),
+                                                   control, scenario),
                   modules=["tillsammans.population"], parameters=parameters, processed_dir=inputs.processed_dir,
                   enabled=cache)
 
 
 def _backtest_municipalities(inputs: PopulationInputs, codes: Sequence[str], jump_offs: Sequence[int], end_year: int,
                              n_sims: int, seed: int, assumptions: Assumptions | None,
-                             control: str = "forecast") -> pd.DataFrame:
+                             control: str = "forecast", scenario: str = "base") -> pd.DataFrame:
     a = assumptions or Assumptions()
     rows: list[dict] = []
     skipped: list[tuple[str, int, str]] = []
@@ -254,7 +261,7 @@ def _backtest_municipalities(inputs: PopulationInputs, codes: Sequence[str], jum
         for jo in jump_offs:
             try:
                 years, det, sims, pop0 = _project_case(inputs, code, jo, end_year, n_sims, seed + 1000 * n + jo, a,
-                                                       control)
+                                                       control, scenario)
             except ValueError as exc:  # too few years of data at this jump-off (e.g. a municipality formed 1999)
                 skipped.append((code, jo, str(exc)))
                 continue

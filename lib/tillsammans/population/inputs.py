@@ -44,7 +44,15 @@ KOLADA_KPIS: dict[str, str] = {
     "n02833": "45-64",
     "n01956": "65-79",
     "n01957": "80+",
+    "n02279": "out_commuting",  # kinds of municipality in the housing backtest
 }
+
+#: Kolada's housing KPIs (the extra Kolada table, all municipalities to 2022), each per 1 000 inhabitants:
+#: completed dwellings in new buildings (n07917, of which small houses n07905 and blocks of flats n07906;
+#: divided by the inhabitants on 31 December of the year), building permits granted in the last two years
+#: (n07925, per inhabitant of the year before), plan readiness (n07923), dwellings given detailed plans in the
+#: last two years (n07924) and dwellings (n07913). Read into ``kolada_values`` beside the population KPIs.
+HOUSING_KPIS: tuple[str, ...] = ("n07917", "n07905", "n07906", "n07925", "n07923", "n07924", "n07913")
 
 #: The SCB-model projection's expected change in inhabitants from 31 December 2024, percent (Kolada, all 290):
 #: years ahead → KPI.
@@ -70,6 +78,8 @@ SOURCES = {
     "national_projection": "SCB, Sveriges framtida befolkning 2024–2070 (BE0401): framskriven medelfolkmängd och "
                            "döda efter ålder och kön 2026–2050, antagen fruktsamhet",
     "international_net": "Kolada (RKA): n01806 utrikes flyttnetto, n01964 inrikes flyttnetto (SCB)",
+    "housing": "Kolada (RKA): n07917 färdigställda bostäder i nybyggda hus, n07925 beviljade bygglov för bostäder "
+               "de senaste två åren, n07923 planberedskap, per 1 000 invånare (SCB; SKR)",
 }
 
 
@@ -309,6 +319,11 @@ def _read(processed_dir: Path) -> PopulationInputs:
         kpi: _grid(kv[kv.kpi == kpi], ["region_code", "year"], "value", [codes, list(kolada_years)])
         for kpi in set(KOLADA_KPIS) | set(KOLADA_SEX_KPIS)
     }
+    housing = load_table("kolada_values_extra", processed_dir,
+                         filters=[("kpi", "in", list(HOUSING_KPIS)), ("gender", "==", "T")])
+    for kpi in HOUSING_KPIS:
+        kolada_values[kpi] = _grid(housing[housing.kpi == kpi], ["region_code", "year"], "value",
+                                   [codes, list(kolada_years)])
     by_sex = kv_all[kv_all.gender != "T"].assign(sex=lambda f: f.gender.map({"K": "female", "M": "male"}))
     kolada_by_sex = {
         kpi: _grid(by_sex[by_sex.kpi == kpi], ["region_code", "year", "sex"], "value",

@@ -25,6 +25,7 @@ import pandas as pd
 
 from tillsammans.population import migration, rates, schedules
 from tillsammans.population.assumptions import Assumptions, make_assumptions
+from tillsammans.population.housing import HousingPlan, housing_plan
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.scenarios import ScenarioSettings, resolve_scenario
 
@@ -99,6 +100,8 @@ class RegionModel:
     international_level: float = 0.0  # mean international net migration of the level years (persons, n01806)
     international_share: float = 0.0  # the region's share of the 290's international net in those years
     main_assumptions: Assumptions | None = None  # before the scenario's changes: what the reconciliation uses
+    level_years: tuple[int, ...] = ()  # the years whose mean flows are the migration levels
+    housing: HousingPlan | None = None  # the housing scenario's dwellings and parameters (housing.py)
     rates_cache: dict = field(default_factory=dict, repr=False)  # (first, last year) → survival, fertility
 
     @property
@@ -374,6 +377,15 @@ def prepare_region(
         while y <= end_year and y in inputs.recent_totals.get(code, {}) and y in totals:
             recent_years.append(y)
             y += 1
+    level_years = tuple(int(y) for y in wyears[recent]) if mode == "gross" else ()
+    housing = None
+    if settings.housing_led:
+        if mode != "gross" or len(code) != 4:
+            raise ValueError(f"scenario {scenario!r} is defined for municipalities with in- and out-migrants "
+                             f"(Kolada n01801, n01802); {code} has none at the jump-off {jump_off}")
+        last = jump_off + len(observed_years) + len(recent_years)
+        housing = housing_plan(inputs, code, list(level_years), last + 1, end_year, a, as_of=as_of,
+                               reference_population=totals.get(last, float(pop0.sum())))
     boys = a.sex_ratio_at_birth if a.sex_ratio_at_birth is not None else inputs.boys_share
     return RegionModel(
         code=code, jump_off=jump_off, pop0=pop0, assumptions=a, scenario=settings, boys_share=boys,
@@ -383,7 +395,7 @@ def prepare_region(
         in_profile=in_profile, out_relative_rate=out_rel, totals=totals, as_of=as_of,
         migration_mode=mode, net_counts=net_counts, synthesised=synthesised, recent_years=recent_years,
         international_level=international_level, international_share=international_share,
-        main_assumptions=main,
+        main_assumptions=main, level_years=level_years, housing=housing,
     )
 
 

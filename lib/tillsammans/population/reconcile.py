@@ -49,7 +49,7 @@ import numpy as np
 
 from tillsammans.cache import storable
 from tillsammans.population import engine
-from tillsammans.population.assumptions import Assumptions
+from tillsammans.population.assumptions import Assumptions, main_projection_assumptions
 from tillsammans.population.inputs import PopulationInputs
 from tillsammans.population.levels import RegionModel, assumption_fields, prepare_region
 from tillsammans.population.national import scb_national
@@ -166,7 +166,7 @@ def reconciliation(inputs: PopulationInputs, assumptions: Assumptions | None = N
 
     if control not in CONTROLS:
         raise ValueError(f"unknown control {control!r}; allowed: {', '.join(CONTROLS)}")
-    a = replace(assumptions or Assumptions(), reconcile=False)
+    a = replace(main_projection_assumptions(assumptions or Assumptions()), reconcile=False)
     key = ("reconciliation", repr(a), jump_off, as_of, control, end_year)
 
     def compute() -> Reconciliation:

@@ -17,6 +17,7 @@ import numpy as np
 
 from tillsammans.population import engine
 from tillsammans.population.carry import COMPONENTS, align_age_groups, carry_through, carry_to_totals
+from tillsammans.population.housing import housing_adjustment
 from tillsammans.population.inputs import PopulationInputs
 from tillsammans.population.international import follows_scb, international_adjustment
 from tillsammans.population.levels import RegionModel
@@ -40,6 +41,10 @@ def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop
     if follows_scb(model):
         in_counts += international_adjustment(model, inputs, years)
     out = np.broadcast_to(rates_year, (len(years), 2, 101)).copy()
+    if model.housing is not None:
+        added, factor = housing_adjustment(model, years, model.out_rate * float(start_pop.sum()))
+        in_counts += added
+        out = np.minimum(out * factor[:, None, None], 1.0)
     return engine.Schedules(years=years, survival=survival, fertility=fert, boys_share=model.boys_share,
                             in_counts=in_counts, out_rates=out, in_shape=model.in_profile,
                             zero_net=model.scenario.zero_net_migration)

@@ -220,3 +220,220 @@ def _national_comparison(inputs: PopulationInputs, end_year: int) -> pd.DataFram
                          ("own_national", "own_national_pct")):
         out[name] = 100 * (out[column] / out["scb"] - 1)
     return out
+
+
+def scenario_comparison(
+    municipalities: str | Sequence[str],
+    end_year: int = 2040,
+    scenarios: Sequence[str] = ("base", "housing"),
+    years: Sequence[int] | None = None,
+    groups: dict[str, tuple[int, int]] | None = None,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Population by age group in several scenarios, side by side (e.g. the housing scenario beside the main one).
+
+    Parameters
+    ----------
+    municipalities : str or list of str
+        One municipality or several (each projected on its own).
+    years : list of int, optional
+        Years to keep (default: every projected year).
+    groups : dict, optional
+        Age groups (default :data:`SERVICE_AGE_GROUPS`); the total is always included as ``"total"``.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, scenario, year, age_group, population, difference`` — ``difference`` is the scenario's
+        population less the first scenario's (persons; 0 for the first).
+    """
+    from tillsammans.population.indicators import SERVICE_AGE_GROUPS, age_groups
+
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    codes = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+    codes = [inputs.registry.resolve(c, level="municipality") for c in codes]
+    groups = SERVICE_AGE_GROUPS if groups is None else groups
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown or not scenarios:
+        raise ValueError(f"unknown scenario(s) {unknown}; allowed: {', '.join(SCENARIOS)}")
+    parts = []
+    for code in codes:
+        for name in scenarios:
+            frame = _both_sexes(project_population(code, end_year, name, inputs=inputs, **assumptions))
+            if years is not None:
+                frame = frame[frame["year"].isin(list(years))]
+            grouped = age_groups(frame, {"total": (0, 100), **groups})[["year", "age_group", "population"]]
+            parts.append(grouped.assign(region_code=code, scenario=name))
+    out = pd.concat(parts, ignore_index=True)
+    out["age_group"] = out["age_group"].astype(str)
+    first = out[out["scenario"] == scenarios[0]].set_index(["region_code", "year", "age_group"])["population"]
+    out["difference"] = out["population"].to_numpy() - first.reindex(
+        pd.MultiIndex.from_frame(out[["region_code", "year", "age_group"]])).to_numpy()
+    return out[["region_code", "scenario", "year", "age_group", "population", "difference"]]
+
+
+def dwellings_table(
+    municipality: str,
+    end_year: int = 2040,
+    history_from: int = 1994,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Completed dwellings per year and the housing scenario's path, with the reference the main projection holds.
+
+    Returns
+    -------
+    DataFrame
+        ``year, dwellings, kind`` — ``kind`` ``"observed"`` (Kolada n07917, to 2022), then per projected year
+        the path's source (``"local"``, ``"default"``, ``"recent"``); ``attrs``: ``reference`` (dwellings a
+        year in the level years), ``reference_years``, ``source`` (Swedish description of the path, with its
+        numbers), ``label`` (a Swedish phrase naming where the path comes from), ``file`` (the local plan).
+    """
+    from tillsammans.population.dwellings import PATH_LABELS, completions
+    from tillsammans.population.levels import prepare_region
+
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    code = inputs.registry.resolve(municipality, level="municipality")
+    plan = prepare_region(code, None, end_year, "housing", inputs, **assumptions).housing
+    seen = completions(inputs, code)
+    history = pd.DataFrame({"year": seen.index.astype(int), "dwellings": seen.to_numpy(), "kind": "observed"})
+    out = pd.concat([history[history["year"] >= history_from], plan.path.frame()], ignore_index=True)
+    out.attrs.update(reference=plan.reference, reference_years=plan.reference_years, source=plan.path.source,
+                     label=PATH_LABELS[plan.path.kind], file=plan.path.file)
+    return out
+
+
+def housing_parameters(inputs: PopulationInputs | None = None, processed_dir: Path | None = None) -> pd.DataFrame:
+    """The housing scenario's estimated parameters for the report, Swedish labels.
+
+    Returns
+    -------
+    DataFrame
+        ``parameter, label, estimate, se, lower95, upper95, n`` (persons per completed dwelling; the
+        replacement: persons per out-migrant); :mod:`~tillsammans.population.housing`.
+    """
+    from tillsammans.population.housing import PARAMETER_LABELS, housing_effect
+
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    effect = housing_effect(inputs)
+    out = effect.parameters.copy()
+    out.insert(1, "label", out["parameter"].map(PARAMETER_LABELS))
+    out.attrs.update(years=effect.years, n_municipalities=effect.n_municipalities)
+    return out
+
+
+def housing_assumptions(
+    municipality: str,
+    end_year: int = 2040,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Rows of the assumptions table for the housing scenario: the dwelling path, its source, the parameters.
+
+    Returns
+    -------
+    DataFrame
+        ``Antagande, Värde, Källa/motivering`` (as :func:`~tillsammans.population.assumptions_table`).
+    """
+    from tillsammans.formatting import fmt_number
+    from tillsammans.population.housing import PARAMETER_LABELS
+
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    table = dwellings_table(municipality, end_year, inputs=inputs, **assumptions)
+    path = table[table["kind"] != "observed"]
+    ref_years = table.attrs["reference_years"]
+    params = housing_parameters(inputs).set_index("parameter")
+    y0, y1 = params.attrs["years"]
+
+    def estimate(name: str) -> str:
+        r = params.loc[name]
+        return (f"{fmt_number(r.estimate, 2)} personer (95 %: {fmt_number(r.lower95, 2)} till "
+                f"{fmt_number(r.upper95, 2)})")
+    source = (f"Skattat i alla {params.attrs['n_municipalities']} kommuner {y0}–{y1} med fasta effekter för kommun "
+              "och år (Kolada n01801, n01802, n07917, n01951; statsmodels, standardfel klustrade per kommun)")
+    rows = [
+        {"Antagande": "Färdigställda bostäder per år i scenariot Bostadsbyggande",
+         "Värde": (f"{fmt_number(path['dwellings'].mean())} per år i genomsnitt "
+                   f"{int(path['year'].min())}–{int(path['year'].max())}"),
+         "Källa/motivering": table.attrs["source"]},
+        {"Antagande": "Bostadsbyggandet som huvudalternativets flyttnivåer bygger på",
+         "Värde": f"{fmt_number(table.attrs['reference'])} per år ({ref_years[0]}–{ref_years[-1]})",
+         "Källa/motivering": "Färdigställda bostäder under åren för flyttnivåerna (Kolada n07917); bara skillnaden "
+                             "mot detta ändrar flyttningen i scenariot"},
+        {"Antagande": PARAMETER_LABELS["in_per_dwelling"], "Värde": estimate("in_per_dwelling"),
+         "Källa/motivering": source},
+        {"Antagande": PARAMETER_LABELS["out_per_dwelling"], "Värde": estimate("out_per_dwelling"),
+         "Källa/motivering": source + "; negativt: byggandet håller kvar invånare som annars flyttat"},
+        {"Antagande": "Avstämning av bostadseffekten mot riket", "Värde": "nej",
+         "Källa/motivering": "Bostadsbyggandet är kommunens egen plan; huvudalternativets avstämning behålls, "
+                             "bostadseffekten läggs till utan att tas från andra kommuner"},
+    ]
+    return pd.DataFrame(rows, columns=["Antagande", "Värde", "Källa/motivering"])
+
+
+def scenario_assumptions_table(
+    municipality: str,
+    scenario: str = "base",
+    end_year: int = 2040,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """The population model's assumptions table for a report: every assumption, and the scenario's own rows.
+
+    The housing scenario adds its dwelling path, where the numbers come from, and its parameters
+    (:func:`housing_assumptions`); the other scenarios change named assumptions only.
+    """
+    from tillsammans.population.assumptions import assumptions_table
+    from tillsammans.population.scenarios import SCENARIO_DEFINITIONS
+
+    if scenario not in SCENARIO_DEFINITIONS:
+        raise ValueError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIO_DEFINITIONS)}")
+    table = assumptions_table(scenario=scenario, **assumptions)  # the values of the scenario that ran
+    if SCENARIO_DEFINITIONS[scenario].housing_led:
+        extra = housing_assumptions(municipality, end_year, inputs=inputs, processed_dir=processed_dir,
+                                    **assumptions)
+        table = pd.concat([table, extra], ignore_index=True)
+    return table
+
+
+def housing_overview(
+    municipalities: Sequence[str],
+    end_year: int = 2040,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    **assumptions: Any,
+) -> pd.DataFrame:
+    """Per municipality: the housing scenario's dwellings beside the reference, and the population it gives.
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, dwellings_per_year`` (mean of the path over the projected years), ``reference`` (mean
+        completions a year in the level years), ``path_kind`` (``local``, ``default`` or ``recent``),
+        ``population_base, population_housing, difference`` (persons in ``end_year``; the main scenario and the
+        housing scenario), ``working_age_base, working_age_housing`` (20–64).
+    """
+    inputs = inputs if inputs is not None else load_inputs(processed_dir)
+    codes = [inputs.registry.resolve(c, level="municipality") for c in municipalities]
+    groups = scenario_comparison(codes, end_year, ("base", "housing"), years=[end_year],
+                                 groups={"20–64": (20, 64)}, inputs=inputs, **assumptions)
+    wide = groups.pivot_table(index="region_code", columns=["age_group", "scenario"], values="population")
+    rows = []
+    for code in codes:
+        table = dwellings_table(code, end_year, inputs=inputs, **assumptions)
+        path = table[table["kind"] != "observed"]
+        rows.append({"region_code": code, "dwellings_per_year": float(path["dwellings"].mean()),
+                     "reference": float(table.attrs["reference"]),
+                     "path_kind": "local" if (path["kind"] == "local").any() else str(path["kind"].iloc[0]),
+                     "population_base": float(wide.at[code, ("total", "base")]),
+                     "population_housing": float(wide.at[code, ("total", "housing")]),
+                     "working_age_base": float(wide.at[code, ("20–64", "base")]),
+                     "working_age_housing": float(wide.at[code, ("20–64", "housing")])})
+    out = pd.DataFrame(rows)
+    out.insert(6, "difference", out["population_housing"] - out["population_base"])
+    return out

@@ -67,6 +67,7 @@ from tillsammans.workforce.network import (
     network_total,
     network_workforce,
     population_sensitivity,
+    scenario_comparison,
 )
 from tillsammans.workforce.pipeline import (
     WorkforceResult,
@@ -128,6 +129,7 @@ __all__ = [
     "recruitment_need",
     "retirement_distribution",
     "retirement_hazard",
+    "scenario_comparison",
     "sector_gap",
     "sector_results",
     "sector_staff",

@@ -213,6 +213,36 @@ def network_comparison(
                   parameters=parameters, processed_dir=processed_dir, enabled=cache)
 
 
+def scenario_comparison(
+    municipalities: str | Sequence[str],
+    scenarios: Sequence[str] = ("base", "housing"),
+    end_year: int = 2040,
+    local: str | Path | None = "auto",
+    processed_dir: Path | None = None,
+    cache: bool = True,
+    **assumptions,
+) -> pd.DataFrame:
+    """Key figures of each municipality under several population scenarios (e.g. the housing scenario).
+
+    Each scenario is :func:`network_comparison` with that scenario's population (deterministic, cached).
+
+    Returns
+    -------
+    DataFrame
+        ``region_code, scenario`` and the columns of :func:`network_comparison`, scenarios in the given order.
+    """
+    from tillsammans.population import SCENARIOS
+
+    codes = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown or not scenarios:
+        raise ValueError(f"unknown scenario(s) {unknown}; allowed: {', '.join(SCENARIOS)}")
+    parts = [network_comparison(codes, end_year, s, local=local, processed_dir=processed_dir, cache=cache,
+                                **assumptions).assign(scenario=s) for s in scenarios]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["region_code", "scenario", *[c for c in out.columns if c not in ("region_code", "scenario")]]]
+
+
 #: The population model's calibration choices whose effect on the workforce results is reported: a name and
 #: what it changes (fields of :class:`tillsammans.population.Assumptions`, or ``jump_off``). ``main`` is the
 #: production run; docs/population.md says why each production choice was made.
