@@ -22,8 +22,8 @@ class _Scanner(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         names = {k for k, _ in attrs}
-        for name, value in attrs:
-            value = (value or "").strip().lower()
+        for name, raw in attrs:
+            value = (raw or "").strip().lower()
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}=…>")
             if name in ("href", "src", "action", "formaction", "xlink:href") and value.startswith(

@@ -217,7 +217,7 @@ def test_local_plan_drives_the_path_and_other_years_follow_the_default(tmp_path,
     assert "dwellings_0330.csv" in path.source
     # "default" ignores the file; "local" needs one.
     assert pop.dwelling_path(inputs, "0330", np.arange(2026, 2031), "default", directory=tmp_path).kind == "default"
-    with pytest.raises(FileNotFoundError, match="dwelling_path='local' but .*dwellings_0331.csv does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"dwelling_path='local' but .*dwellings_0331\.csv does not exist"):
         pop.dwelling_path(inputs, "0331", np.arange(2026, 2031), "local", directory=tmp_path)
 
 

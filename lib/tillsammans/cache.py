@@ -184,7 +184,7 @@ def write_entry(folder: Path, value: Any) -> int:
     writer = _Writer()
     tree = encode(value, writer)
     folder.mkdir(parents=True)
-    files = {}
+    files: dict[str, str | None] = {}
     if writer.arrays:
         np.savez(folder / "arrays.npz", **writer.arrays)
         files["arrays.npz"] = None

@@ -65,7 +65,7 @@ class Registry:
         frame = self.regions.astype({"region_code": str}).set_index("region_code", drop=False)
         object.__setattr__(self, "regions", frame)
         by_fold: dict[str, str] = {}
-        for code, name, level in zip(frame["region_code"], frame["name"], frame["level"]):
+        for code, name, level in zip(frame["region_code"], frame["name"], frame["level"], strict=True):
             by_fold.setdefault(_fold(name), code)
             if level == "county":
                 # Kolada names counties "Region Uppsala"; people also say "Uppsala län".
@@ -163,7 +163,7 @@ class Registry:
             same_len = [c for c in pool.index if len(c) == len(text)]
             nearest = sorted(same_len, key=lambda c: (abs(int(c) - int(text)), c))[:n]
         else:
-            names = {_fold(nm): code for code, nm in zip(pool.index, pool["name"])}
+            names = {_fold(nm): code for code, nm in zip(pool.index, pool["name"], strict=True)}
             close = difflib.get_close_matches(_fold(text), list(names), n=n, cutoff=0.5)
             nearest = [names[c] for c in close]
         if not nearest:

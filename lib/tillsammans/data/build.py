@@ -277,12 +277,14 @@ def _write_processed(frames: dict[str, pd.DataFrame], raw_dir: Path, processed_d
     processed_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[1], dir=processed_dir.parent))
     try:
-        manifest = {"built": dt.datetime.now().isoformat(timespec="seconds"), "origin": origin, "tables": {}}
-        for name, frame in frames.items():
+        tables: dict[str, dict] = {}
+        manifest: dict = {"built": dt.datetime.now().isoformat(timespec="seconds"), "origin": origin,
+                          "tables": tables}
+        for name, unsorted in frames.items():
             table = TABLES[name]
             target = staging / f"{name}.parquet"
-            if table.kind != "geoparquet":
-                frame = frame.sort_values(list(table.key), kind="stable").reset_index(drop=True)
+            frame = (unsorted if table.kind == "geoparquet"
+                     else unsorted.sort_values(list(table.key), kind="stable").reset_index(drop=True))
             # Sorted rows in small row groups let filtered reads (one KPI, a few regions) skip most of the
             # file: reading a municipality's Kolada values drops from ~0.2 s to ~0.02 s.
             frame.to_parquet(target, index=False, row_group_size=ROW_GROUP_ROWS)
@@ -298,8 +300,8 @@ def _write_processed(frames: dict[str, pd.DataFrame], raw_dir: Path, processed_d
             }
             if "year" in frame.columns:
                 entry["years"] = [int(frame["year"].min()), int(frame["year"].max())]
-            manifest["tables"][name] = entry
-        manifest["digest"] = integrity.tables_digest(manifest["tables"])
+            tables[name] = entry
+        manifest["digest"] = integrity.tables_digest(tables)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
         # Move the tables first and the manifest last: a reader checks files against the manifest, so a

@@ -334,7 +334,7 @@ def check_region_coverage(frames: dict[str, pd.DataFrame]) -> None:
     violations: list[tuple[str, str, str]] = []
     by_level = {lvl: set(regions.loc[regions["level"] == lvl, "region_code"].astype(str))
                 for lvl in ("municipality", "county")}
-    names = dict(zip(regions["region_code"].astype(str), regions["name"].astype(str)))
+    names = dict(zip(regions["region_code"].astype(str), regions["name"].astype(str), strict=True))
 
     def missing_in(table: str, level: str, present: set[str], what: str) -> None:
         lacking = sorted(by_level[level] - present)

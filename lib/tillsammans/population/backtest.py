@@ -153,7 +153,8 @@ def backtest_counties(
 
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     parameters = {"counties": None if counties is None else list(counties), "jump_offs": list(jump_offs),
-                  "horizon": horizon, "n_sims": n_sims, "seed": seed, "assumptions": _assumptions_parameter(assumptions)}
+                  "horizon": horizon, "n_sims": n_sims, "seed": seed,
+                  "assumptions": _assumptions_parameter(assumptions)}
     return cached("backtest_counties_v2",
                   lambda: _backtest_counties(inputs, counties, jump_offs, horizon, n_sims, seed, assumptions),
                   modules=["tillsammans.population"], parameters=parameters, processed_dir=inputs.processed_dir,
@@ -215,8 +216,9 @@ def backtest_municipalities(
     """Project every municipality from synthesised past jump-offs with the production model.
 
     Each jump-off population is Kolada's age groups by sex spread over single ages with the county's shape
-    that year (SCB), or SCB's single ages where they exist (2019); only data up to the jump-off are used. Outcomes: Kolada's broad age groups to 2022 and
-    the totals to 2025 (SCB). Columns as :func:`backtest_counties` (``size_class`` by the jump-off total).
+    that year (SCB), or SCB's single ages where they exist (2019); only data up to the jump-off are used.
+    Outcomes: Kolada's broad age groups to 2022 and the totals to 2025 (SCB). Columns as
+    :func:`backtest_counties` (``size_class`` by the jump-off total).
     Cases without enough data at the jump-off (fewer than 3 years of flows) are left out and listed in
     ``result.attrs["skipped"]``.
 

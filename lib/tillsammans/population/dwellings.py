@@ -119,8 +119,9 @@ def _rates(inputs: PopulationInputs) -> dict[str, np.ndarray]:
 
 
 def _municipal_rows(inputs: PopulationInputs) -> list[int]:
-    return inputs.memo(("municipal_kolada_rows",), lambda: [inputs.kolada_codes[c] for c in
-                                                            inputs.registry.municipalities() if c in inputs.kolada_codes])
+    return inputs.memo(("municipal_kolada_rows",),
+                       lambda: [inputs.kolada_codes[c] for c in inputs.registry.municipalities()
+                                if c in inputs.kolada_codes])
 
 
 def predictors(inputs: PopulationInputs, year: int) -> pd.DataFrame:

@@ -61,6 +61,8 @@ from tillsammans.population.dwellings import COMPLETIONS_KPI, DwellingPath, dwel
 from tillsammans.population.inputs import PopulationInputs
 
 if TYPE_CHECKING:
+    from statsmodels.regression.linear_model import RegressionResultsWrapper
+
     from tillsammans.population.levels import RegionModel
 
 #: First year of Kolada's gross flows and of the estimation panel.
@@ -193,13 +195,14 @@ def within(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return values - dummies @ coef
 
 
-def _ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray):
+def _ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> RegressionResultsWrapper:
     import statsmodels.api as sm
 
     return sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
-def fixed_effects(frame: pd.DataFrame, outcomes: list[str], regressors: list[str]) -> dict[str, object]:
+def fixed_effects(frame: pd.DataFrame, outcomes: list[str], regressors: list[str]
+                  ) -> dict[str, RegressionResultsWrapper]:
     """Fixed-effects OLS of each outcome on the regressors (statsmodels results, clustered by municipality)."""
     transformed = within(frame, [*outcomes, *regressors])
     groups = pd.factorize(frame["region_code"])[0]
@@ -428,8 +431,8 @@ def _one_year_predictions(data: pd.DataFrame, first: int, last: int) -> pd.DataF
     (counts; ``per`` converts to per 1 000 inhabitants at the start of the year)."""
     counts = {"dwellings": "dwellings_count"}
     frames = []
-    for _, g in data.groupby("region_code", sort=False):
-        g = g.set_index("year")
+    for _, rows in data.groupby("region_code", sort=False):
+        g = rows.set_index("year")
         for t in range(first, last + 1):
             window = list(range(t - 5, t))
             if t not in g.index or not all(y in g.index for y in window):

@@ -70,7 +70,7 @@ def last_completions_year(inputs: PopulationInputs) -> int:
     return int(np.median(years))
 
 
-def _classify(value: float, classes: dict[str, tuple[float, float]]) -> str | float:
+def _classify(value: float | np.floating, classes: dict[str, tuple[float, float]]) -> str | float:
     if not np.isfinite(value):
         return np.nan
     for name, (lo, hi) in classes.items():

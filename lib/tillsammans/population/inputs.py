@@ -211,8 +211,8 @@ def _projected_rates(frame: pd.DataFrame, years: np.ndarray, from_risks: np.ndar
     centred half a year below the completed age; the rate at completed age x is taken as the geometric mean
     of the attained-age rates at x and x + 1 (ages 100–105+ pooled as 100+). These rates reproduce SCB's own
     projected deaths; converting the published death risks instead gives up to 30 % higher mortality above
-    age 90. Age 0 (infants, from the risks rescaled to the observed level) and the years before the deaths table (2024–2025) use the death risks, the latter
-    scaled by the 2026 ratio of the two.
+    age 90. Age 0 (infants, from the risks rescaled to the observed level) and the years before the deaths
+    table (2024–2025) use the death risks, the latter scaled by the 2026 ratio of the two.
     """
     sexes = list(SEXES)
     f = frame.assign(age=frame["age"].clip(upper=101))  # 101 collects 101–105+ as "attained 101+"
@@ -278,7 +278,7 @@ def _read(processed_dir: Path) -> PopulationInputs:
     scb_projection = load_table("projection_population_deaths_sweden", processed_dir)
     projected_mx = _projected_rates(scb_projection, projected_years, from_risks)
     scb_projection_years = np.arange(int(scb_projection.year.min()), int(scb_projection.year.max()) + 1)
-    attained = [list(scb_projection_years), sexes, list(range(SCB_OPEN_AGE + 1))]
+    attained: list[list] = [list(scb_projection_years), list(sexes), list(range(SCB_OPEN_AGE + 1))]
     scb_mean_population = _grid(scb_projection, ["year", "sex", "age"], "projected_mean_population", attained)
     scb_deaths = _grid(scb_projection, ["year", "sex", "age"], "projected_deaths", attained)
     if np.isnan(scb_mean_population).any() or np.isnan(scb_deaths).any():

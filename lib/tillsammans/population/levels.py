@@ -88,7 +88,7 @@ class RegionModel:
     window: tuple[int, int]
     observed_years: list[int]
     observed: dict[str, dict[int, float]]
-    variation: dict[str, float]
+    variation: dict[str, Any]  # floats; "composition" an array of six coarse groups
     in_profile: np.ndarray
     out_relative_rate: np.ndarray
     totals: dict[int, float] = field(default_factory=dict)
@@ -359,7 +359,7 @@ def prepare_region(
         exp = np.array([expected[y] * level for y in ys])
         return rates.level_sd(np.log(np.array([obs[kind][y] for y in ys]) / exp), exp)
 
-    variation = {
+    variation: dict[str, Any] = {
         "births": level_variation("births", expected_births, fertility_factor),
         "deaths": level_variation("deaths", expected_deaths, mortality_factor),
         "net_migrants": migration_level_sd(net_series, movers),
@@ -373,10 +373,10 @@ def prepare_region(
         variation["fertility_regional"] = variation["mortality_regional"] = 0.0
     recent_years: list[int] = []
     if a.observed_components and a.align_recent_totals and mode == "gross":
-        y = jump_off + len(observed_years) + 1
-        while y <= end_year and y in inputs.recent_totals.get(code, {}) and y in totals:
-            recent_years.append(y)
-            y += 1
+        year = int(jump_off) + len(observed_years) + 1
+        while year <= end_year and year in inputs.recent_totals.get(code, {}) and year in totals:
+            recent_years.append(year)
+            year += 1
     level_years = tuple(int(y) for y in wyears[recent]) if mode == "gross" else ()
     housing = None
     if settings.housing_led:

@@ -11,7 +11,7 @@ projection proper takes the international migration from SCB's national assumpti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,8 @@ def projection_schedules(model: RegionModel, inputs: PopulationInputs, start_pop
     years = np.arange(first_year, end_year + 1)
     survival, fert = base_rates(model, inputs, years)
     if model.migration_mode == "net":
+        if model.net_counts is None:
+            raise ValueError(f"{model.code}: migration_mode 'net' needs the net migrants by sex and age")
         in_year, rates_year = model.net_counts, np.zeros((2, 101))
     else:
         in_level = max(model.in_level + model.scenario.in_migration_sd * model.in_sd, 0.0)
@@ -85,7 +87,7 @@ def observed_part(model: RegionModel, inputs: PopulationInputs) -> dict[str, np.
 
 
 def run_projection(model: RegionModel, inputs: PopulationInputs, end_year: int,
-                   deviations: dict[str, np.ndarray] | None = None,
+                   deviations: dict[str, Any] | None = None,
                    reconciliation: Reconciliation | None = None) -> ProjectionRun:
     """Carry through the observed years, then project to ``end_year`` (with optional level deviations).
 

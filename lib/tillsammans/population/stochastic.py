@@ -72,7 +72,7 @@ def random_walk(rng: np.random.Generator, n_sims: int, n_years: int, sd: float) 
 
 
 def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int,
-                    common_seed: int | None = None) -> dict[str, np.ndarray]:
+                    common_seed: int | None = None) -> dict[str, Any]:
     """Level deviations for the engine: multipliers (mortality, fertility) and in-migrant shifts (persons).
 
     ``common_seed`` (optional) draws the national random walks from ``[common_seed, 0]`` and the regional
@@ -97,7 +97,8 @@ def draw_deviations(model: RegionModel, n_sims: int, n_years: int, seed: int,
                   + random_walk(regional, n_sims, n_years, v.get("mortality_regional", 0.0)))
     net = ar1_paths(rng, n_sims, n_years, v["net_migrants"], phi)
     net += rng.standard_normal((n_sims, n_years)) * v.get("migration_noise", 0.0)
-    out = {"fertility": fert, "mortality": mort, "in_shift": net}
+    # arrays (n_sims, n_years); "in_groups" a pair of arrays (the groups' shifts and their spread)
+    out: dict[str, Any] = {"fertility": fert, "mortality": mort, "in_shift": net}
     sd = np.asarray(v.get("composition", ()), dtype=float)
     if sd.size and (sd > 0).any():
         # Each coarse age group's own deviation, made zero-sum over the groups (the total's deviation is

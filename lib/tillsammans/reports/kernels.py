@@ -32,6 +32,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
@@ -127,8 +128,8 @@ class WarmKernel:
                                 transport="ipc", ip=str(self.folder / "ipc"),
                                 connection_file=str(self.folder / "connection.json"),
                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
-        self.kc = None
-        self._nb_client = None  # nbclient's asynchronous client, made by the first notebook and kept
+        self.kc: Any = None  # jupyter_client's BlockingKernelClient, made in the start method
+        self._nb_client: Any = None  # nbclient's asynchronous client, made by the first notebook and kept
         self._nb_thread: int | None = None  # the thread whose event loop that client's sockets use
         self._ready = False
         self._closed = False
@@ -144,7 +145,7 @@ class WarmKernel:
         # session of its own, since clients sharing a session id share a socket identity and the kernel
         # would send this client's replies to nbclient's client.
         session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
-        info = self.km.get_connection_info(session=False)
+        info = dict(self.km.get_connection_info(session=False))
         for secret in ("key", "signature_scheme"):  # they travel in the session
             info.pop(secret, None)
         self.kc = BlockingKernelClient(**info, session=session, connection_file=self.km.connection_file,
@@ -268,6 +269,7 @@ class KernelPool:
     def kernel(self, fingerprint: str | None = None):
         """Lend a warm kernel; a kernel that died or was marked broken is shut down instead of returned."""
         self._check(fingerprint)
+        kernel: WarmKernel | None
         with self._changed:
             while True:
                 if self._closed:
@@ -341,7 +343,7 @@ _POOL_LOCK = threading.Lock()
 
 def default_pool() -> KernelPool:
     """This process's pool (a worker keeps its kernels warm between jobs and builds)."""
-    global _POOL
+    global _POOL  # noqa: PLW0603 -- one pool per process, made lazily under the lock
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = KernelPool()

@@ -114,12 +114,16 @@ def _notebook_parameters(path: str, mtime: float) -> dict:
     tree = ast.parse("".join(source) if isinstance(source, list) else source)
     params = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AnnAssign) else []
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
         for target in targets:
             if isinstance(target, ast.Name):
                 params[target.id] = {"name": target.id, "default": ast.get_source_segment(
-                    "".join(source) if isinstance(source, list) else source, node.value)}
+                    "".join(source) if isinstance(source, list) else source, value)}
     return params
 
 
@@ -227,7 +231,8 @@ def check_extra_parameters(notebooks: Sequence[Path], parameters: dict) -> None:
 
 
 def _existing(notebooks: Iterable[str | Path]) -> list[Path]:
-    found, missing = [], []
+    found: list[Path] = []
+    missing: list[Path] = []
     for nb in notebooks:
         path = Path(nb).resolve()
         (found if path.is_file() and path.suffix == ".ipynb" else missing).append(path)
@@ -441,9 +446,9 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
 
     remove_stale_kernel_folders()
     own = executor is None
-    pool = None
+    pool: KernelPool | None = None
     workers = None
-    if own:
+    if executor is None:
         workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
         pool = KernelPool(size=workers)
         pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
@@ -497,12 +502,11 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
         bar.close()
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
             pool.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
-        try:
+        with contextlib.suppress(OSError):
             (reports / TMP_DIR).rmdir()  # only when no other build is using it
-        except OSError:
-            pass
     cpu = os.times()
     _write_timings(reports, results, time.perf_counter() - started, workers, {
         "this process": round(cpu.user + cpu.system - cpu_before.user - cpu_before.system, 3),
