@@ -9,7 +9,7 @@ JOBS ?=
 MUNICIPALITIES ?= default
 LOCKS := requirements/runtime.lock requirements/dev.lock
 
-.PHONY: help venv lock data reports reports-all test test-fast lab bench lint strip clean clean-reports
+.PHONY: help venv lock data reports reports-all pdf test test-fast lab bench lint strip clean clean-reports
 
 # Every target carries a "## " description; `make help` prints them all (tests/test_house.py checks that).
 help: ## list every target with what it does
@@ -46,6 +46,9 @@ data: $(STAMP) ## fill data/raw (mirror or download) and build data/processed
 reports: data/processed/manifest.json ## render every report and reports/index.html (MUNICIPALITIES=0319,0381 JOBS=N)
 	$(PY) -m tillsammans reports --municipalities $(MUNICIPALITIES) $(if $(JOBS),--jobs $(JOBS))
 
+pdf: data/processed/manifest.json ## render the reports (as make reports) and print one A4 PDF per report (headless Chromium)
+	$(PY) -m tillsammans reports --pdf --municipalities $(MUNICIPALITIES) $(if $(JOBS),--jobs $(JOBS))
+
 reports-all: data/processed/manifest.json ## render the reports of all 290 municipalities
 	$(PY) -m tillsammans reports --municipalities all $(if $(JOBS),--jobs $(JOBS))
 
@@ -73,7 +76,8 @@ strip: $(STAMP) ## remove notebook outputs before committing (keeps the kernelsp
 	$(VENV)/bin/nbstripout --keep-metadata-keys metadata.kernelspec notebooks/*.ipynb
 
 clean-reports: ## delete the rendered reports, logs and screenshots
-	rm -rf reports/[0-9]* reports/network reports/_logs reports/_screenshots reports/index.html reports/.tmp
+	rm -rf reports/[0-9]* reports/network reports/_logs reports/_screenshots reports/index.html reports/ordlista.html \
+		reports/.tmp
 
 clean: clean-reports ## also delete data/processed (rebuilt by make data)
 	rm -rf data/processed/*.parquet data/processed/manifest.json data/processed/cache

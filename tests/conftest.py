@@ -13,7 +13,7 @@ import pytest
 from tillsammans import data, paths
 
 #: Fixtures that execute notebooks; a test using one runs notebooks whatever its own markers say.
-NOTEBOOK_FIXTURES = frozenset({"rendered"})
+NOTEBOOK_FIXTURES = frozenset({"rendered", "rendered_all"})
 
 
 def pytest_collection_modifyitems(config, items):
@@ -60,3 +60,20 @@ def rendered(tmp_path_factory, processed_dir):
     with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
         results = runner.run_jobs(jobs, reports=reports, executor=pool, progress=False)
     return reports, jobs, results
+
+
+@pytest.fixture(scope="session")
+def rendered_all(tmp_path_factory, processed_dir):
+    """Every notebook rendered for Tierp (0360) and the network, with the front page, the glossary and the
+    navigation bars, into a temporary reports folder: what a reader of one municipality sees."""
+    from tillsammans.municipalities import NETWORK, registry
+    from tillsammans.reports import runner
+    from tillsammans.reports.index import write_index
+
+    reports = tmp_path_factory.mktemp("reports_all")
+    jobs = runner.plan(["0360"], list(NETWORK), registry=registry())
+    results = runner.run_jobs(jobs, reports=reports, n_jobs=2, progress=False)
+    failed = [r for r in results if r.status != "ok"]
+    assert not failed, runner.summary(results)
+    write_index(reports)
+    return reports

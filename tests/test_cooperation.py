@@ -262,3 +262,57 @@ def test_missing_sick_leave_names_the_municipality():
     with pytest.raises(ValueError, match=r"no sick-leave value \(n00090\) for \['0319'\]"):
         vulnerability.unavailability(["0381", "0319"],
                                      sick_leave=pd.Series({"0381": 0.07, "0319": float("nan")}))
+
+
+# -- Swedish display of the curated tables and the workforce criterion (synthetic inputs) ---------------
+
+
+def test_display_text_translates_and_keeps_details():
+    from tillsammans.cooperation import labels
+
+    assert labels.display_text("2018-12-31 (inferred: superseded by joint IT board 2019; unverified)") == \
+        "2018-12-31 (härlett: ersatt av den gemensamma IT-nämnden 2019; ej verifierat)"
+    assert labels.display_text("other (projektsamverkan)") == "annan form (projektsamverkan)"
+    assert labels.display_text("no (unverified) – förbundet") == "nej (ej verifierat) – förbundet"
+    assert labels.display_text("partly – delegation") == "delvis – delegation"
+    assert labels.display_text("Gästrike Vatten") == "Gästrike Vatten"  # Swedish text untouched
+    assert labels.display_text("juridisk person, 'specialkommun'") == "juridisk person, ”specialkommun”"
+    names = {"0360": "Tierp", "0183": "Sundbyberg", "03": "Region Uppsala"}
+    assert labels.name_codes("0360 (ej verifierat)", names) == "Tierp (ej verifierat)"
+    assert labels.name_codes("säte 0183 (Sundbyberg)", names) == "säte Sundbyberg"
+    assert labels.name_codes("R03", names) == "Region Uppsala"
+    assert labels.name_codes("9999", names) == "9999"  # unknown codes stay visible
+
+
+def test_workforce_gap_criterion_synthetic():
+    # Synthetic catalogue and sector gaps (test data): "a" sits in the sector with the largest relative
+    # shortage, "b" in one with a smaller shortage, "c" in one with a surplus.
+    cat = functions.catalogue(["it", "bistand_aldre", "hsl_specialist"])
+    gaps = pd.DataFrame({"gap_share": [-0.01, 0.5, 0.25]},
+                        index=pd.Index(["admin_ovrigt", "aldreomsorg", "halso_sjukvard"], name="sector"))
+    vuln = pd.DataFrame({"function": list(cat.index), "risk_today": 0.5, "risk_pooled": 0.1})
+    staff = pd.DataFrame({"region_code": "0319", "function": list(cat.index), "heads": 3})
+    cover = pd.DataFrame({"covered": [[]] * 3, "covered_share": 0.0, "within_share": 0.0},
+                         index=pd.Index(cat.index, name="function"))
+    one = pd.Series(1.0, index=cat.index)
+    scores = ranking.criteria_scores(cat, vuln, staff, cover, one, one, sector_gaps=gaps)
+    assert scores.loc["bistand_aldre", "workforce_gap"] == 1.0
+    assert scores.loc["hsl_specialist", "workforce_gap"] == 0.5
+    assert scores.loc["it", "workforce_gap"] == 0.0
+    assert scores.loc["it", "sector_gap_share"] == -0.01
+    without = ranking.criteria_scores(cat, vuln, staff, cover, one, one)
+    assert (without["workforce_gap"] == 0).all()
+    only = {k: (1.0 if k == "workforce_gap" else 0.0) for k in ranking.CRITERIA}
+    assert list(ranking.rank_functions(scores, only).index[:2]) == ["bistand_aldre", "hsl_specialist"]
+
+
+def test_every_function_belongs_to_a_workforce_sector():
+    from tillsammans.cooperation import gaps
+    from tillsammans.workforce import SECTORS
+
+    assert set(functions.CATALOGUE["sector"]) <= set(SECTORS)
+    with pytest.raises(ValueError, match="unknown sector"):
+        gaps.network_sector_gaps(pd.DataFrame({"sector": ["skola"], "staff_today": [1.0], "staff_need": [1.0],
+                                               "recruitment_need": [0.0], "gap": [0.0]}))
+    with pytest.raises(ValueError, match="lack column"):
+        gaps.network_sector_gaps(pd.DataFrame({"sector": ["ifo"]}))

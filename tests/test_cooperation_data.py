@@ -128,3 +128,52 @@ def test_weights_move_the_ranking_and_only_the_ranking(processed_dir, result):
     doubled = co.ranking.rank_functions(result.scores, {k: 2 * v for k, v in co.DEFAULT_WEIGHTS.items()})
     assert list(doubled.index) == list(result.ranking.index)
     assert list(again.ranking.index) != list(result.ranking.index)
+
+
+# -- cooperation that follows the gap -----------------------------------------------------------------
+
+
+def test_sector_gaps_add_up_to_the_workforce_model(processed_dir, result):
+    """The network's gap per sector is the workforce model's: the sectors sum to each municipality's total."""
+    from tillsammans import workforce
+
+    per = co.gaps.sector_gaps(list(NETWORK))
+    totals = workforce.network_comparison(list(NETWORK)).set_index("region_code")
+    summed = per.groupby("region_code")[["staff_today", "staff_need", "gap"]].sum()
+    np.testing.assert_allclose(summed["staff_today"], totals.loc[summed.index, "staff_today"], rtol=1e-9)
+    np.testing.assert_allclose(summed["staff_need"], totals.loc[summed.index, "need_end"], rtol=1e-9)
+    np.testing.assert_allclose(summed["gap"], totals.loc[summed.index, "gap_end"], rtol=1e-9, atol=1e-6)
+    net = result.sector_gaps
+    np.testing.assert_allclose(net["gap"].sum(), totals["gap_end"].sum(), rtol=1e-9)
+    assert set(net.index) == set(workforce.SECTORS)
+
+
+def test_ranking_follows_the_gap(processed_dir, result):
+    """The workforce criterion is the scaled positive gap share of the function's sector: 1 for the sector
+    with the largest relative shortage, 0 where the own population is likely to suffice."""
+    scores = result.scores
+    share = co.CATALOGUE["sector"].map(result.sector_gaps["gap_share"]).clip(lower=0)
+    np.testing.assert_allclose(scores["workforce_gap"], share / share.max())
+    worst = result.sector_gaps["gap_share"].idxmax()
+    assert (scores.loc[co.CATALOGUE["sector"] == worst, "workforce_gap"] == 1.0).all()
+    # all weight on the gap: the functions of the sectors with a shortage come first
+    only = {k: (1.0 if k == "workforce_gap" else 0.0) for k in co.CRITERIA}
+    ranked = co.ranking.rank_functions(scores, only)
+    short = set(result.sector_gaps.index[result.sector_gaps["gap"] > 0])
+    first = ranked.index[:len(co.CATALOGUE[co.CATALOGUE["sector"].isin(short)])]
+    assert set(co.CATALOGUE.loc[first, "sector"]) <= short
+    # the text says so
+    assert "personalprognosen" in result.explanation
+
+
+def test_curated_tables_in_swedish_with_named_hosts(processed_dir, result):
+    from tillsammans.cooperation import legal
+
+    english = r"\b(?:inferred|superseded|other|evidence|unverified|dissolved|official|stated|otherwise|began|briefens|yes|no|partly)\b"
+    for table in (legal.existing_table(result.existing, names=result.names), legal.legal_form_table()):
+        shown = table.drop(columns="Källa").astype(str)
+        found = shown.apply(lambda c: c.str.contains(english, case=False, regex=True))
+        assert not found.any().any(), shown[found.any(axis=1)].iloc[0].to_dict()
+    hosts = legal.existing_table(result.existing, names=result.names)["Värdkommun"]
+    assert not hosts.str.contains(r"\b\d{4}\b|\bR\d{2}\b").any(), hosts.tolist()
+    assert {"Tierp", "Uppsala", "Sala", "Region Uppsala"} <= set(hosts.str.split(" ").str[0]) | set(hosts)

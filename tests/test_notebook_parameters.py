@@ -80,7 +80,8 @@ def test_cooperation_notebook_defaults():
                            "cost_years"}
     call = _signature(cooperation.analyse)
     _check("03_cooperation.ipynb", fields | {"weights": cooperation.DEFAULT_WEIGHTS, "as_of": call["as_of"],
-                                             "top": call["top"], "municipalities": list(NETWORK)})
+                                             "top": call["top"], "municipalities": list(NETWORK),
+                                             "end_year": call["end_year"], "scenario": call["scenario"]})
 
 
 def test_summary_notebook_defaults():
@@ -95,7 +96,8 @@ def test_every_notebook_parameter_is_checked_or_named_here():
         "01_population.ipynb": {"municipality", "end_year", "scenario", "n_sims", "seed"},
         "02_workforce.ipynb": {"municipality", "end_year", "scenario", "seed", "n_sims", "network",
                                *workforce.ASSUMPTION_NAMES},
-        "03_cooperation.ipynb": {"municipalities", "weights", "as_of", "top", *cooperation.ASSUMPTION_NAMES},
+        "03_cooperation.ipynb": {"municipalities", "weights", "as_of", "top", "end_year", "scenario",
+                                 *cooperation.ASSUMPTION_NAMES},
         "04_summary.ipynb": {"municipalities", "end_year", "scenario"},
     }
     # Report choices with no library default: the years a figure starts at and where the HR extract is read.

@@ -60,7 +60,7 @@ def test_html_has_no_code_and_is_self_contained(rendered):
         assert 'src="data:image/png;base64,' in img
         alt = re.search(r'alt="([^"]+)"', img)
         assert alt and len(alt.group(1)) > 20
-    assert re.search(r'<nav[^>]*class="toc"', page) and 'href="#Sammanfattning"' in page
+    assert re.search(r'<nav[^>]*class="toc"', page) and 'href="#svar"' in page  # the answer first
     assert '<html lang="sv">' in page
     captions = re.findall(r'<p class="caption"[^>]*>.*?</p>', page, re.DOTALL)
     assert len(captions) >= 5 and all("Källa:" in c for c in captions)

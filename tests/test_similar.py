@@ -49,3 +49,27 @@ def test_bad_input(features):
         similar_municipalities("0319", n=290, features=features)
     with pytest.raises(UnknownRegionError):
         similar_municipalities("0318", features=features)
+
+
+def test_comparison_with_similar_municipalities(processed_dir):
+    """The report's comparison: the municipality first, its five neighbours, observed and projected figures
+    that agree with the models they come from."""
+    from tillsammans import population, workforce
+    from tillsammans.plots import comparison
+
+    table = comparison.similar_comparison("0360", n=5, workforce=True)
+    assert len(table) == 6 and table.at[0, "region_code"] == "0360" and table.at[0, "distance"] == 0
+    assert table["distance"].is_monotonic_increasing
+    codes = list(table["region_code"])
+    regions = population.compare_regions(codes, table.attrs["end_year"])
+    end = regions[regions["year"] == table.attrs["end_year"]].set_index("region_code")
+    start = regions[regions["year"] == table.attrs["latest"]].set_index("region_code")
+    expected = end["population"] / start["population"] - 1
+    np.testing.assert_allclose(table.set_index("region_code")["population_change"], expected.loc[codes])
+    staff = workforce.network_comparison(codes).set_index("region_code")
+    np.testing.assert_allclose(table.set_index("region_code")["gap_per_1000_end"], staff.loc[codes, "gap_per_1000_end"])
+    assert table["staff_per_1000"].between(30, 200).all()  # municipal staff per 1 000 inhabitants
+    labels = comparison.comparison_labels(table)
+    assert "20–64 år" in labels["working_age_change"]
+    features = comparison.features_table(table.attrs["features"])
+    assert len(features.columns) == 2 + len(FEATURES)

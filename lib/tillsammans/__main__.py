@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--verify", action="store_true",
                        help="hash every file of data/processed before the build (default: size and time)")
     p_rep.add_argument("--no-progress", action="store_true")
+    p_rep.add_argument("--pdf", action="store_true",
+                       help="also print one PDF per report (A4, headless Chromium) beside its HTML")
 
     sub.add_parser("index", parents=[debug], help="rewrite reports/index.html from the rendered reports")
     return parser
@@ -131,6 +133,8 @@ def _reports(args: argparse.Namespace) -> int:
             parameters=args.parameters, progress=not args.no_progress, timeout=timeout, executor=executor,
             network=args.network, verify=args.verify,
         )
+        if args.pdf:
+            _write_pdfs(args.jobs)
     except ReportError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -169,6 +173,19 @@ def error_message(exc: BaseException) -> str:
         return "error: " + "\n".join(lines)
     return (f"error: {type(exc).__name__}: {lines[0]}\n"
             "this is a fault in the program, not in your input; run again with --debug for the traceback")
+
+
+def _write_pdfs(jobs: int | None) -> None:
+    from tillsammans import paths
+    from tillsammans.reports import ReportError, write_index
+    from tillsammans.reports.pdf import PdfError, write_pdfs
+
+    try:
+        written = write_pdfs(paths.reports_dir(), jobs=jobs)
+    except PdfError as exc:
+        raise ReportError(str(exc)) from exc
+    write_index()  # the reports' navigation bars link to their new PDFs
+    print(f"{len(written)} PDF(s) written")
 
 
 def _interrupt(signum, _frame):

@@ -6,7 +6,7 @@ label and a source in their metadata; these helpers turn one into the assumption
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import Field, field, fields, replace
 from typing import Any, TypeVar
 
@@ -53,6 +53,24 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return fmt_general(value)
     return str(value)
+
+
+def display(assumptions: Any, name: str) -> str:
+    """The Swedish display of one field's value (its ``display`` function, else :func:`format_value`)."""
+    found = {f.name: f for f in fields(assumptions)}
+    if name not in found:
+        raise ValueError(f"unknown assumption {name!r}; allowed: {', '.join(found)}")
+    return found[name].metadata.get("display", format_value)(getattr(assumptions, name))
+
+
+def parameters(assumptions: Any, names: Iterable[str] | None = None) -> dict[str, str]:
+    """Swedish label → Swedish value with unit, for a report's parameter box (all fields, or ``names``)."""
+    found = {f.name: f for f in fields(assumptions)}
+    chosen = list(found) if names is None else list(names)
+    unknown = [n for n in chosen if n not in found]
+    if unknown:
+        raise ValueError(f"unknown assumption(s) {', '.join(unknown)}; allowed: {', '.join(found)}")
+    return {found[n].metadata["label"]: display(assumptions, n) for n in chosen}
 
 
 def table(assumptions: Any, source_column: str = "Källa") -> pd.DataFrame:

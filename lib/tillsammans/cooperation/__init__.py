@@ -5,16 +5,18 @@ One call runs the network analysis; each step is also a function of its own modu
 
     from tillsammans import cooperation
     res = cooperation.analyse(["0381", "0331", "0305", "0330", "0360", "0319", "0382"])
-    res.ranking            # functions ranked by the weighted criteria
+    res.ranking            # functions ranked by the weighted criteria, one of them the projected staff gap
+    res.sector_gaps        # the workforce model's gap per welfare sector, summed over the network
     res.vulnerability_fn   # shortfall risk standalone / today / pooled
     res.elasticities       # Kolada scale elasticities (OLS, HC3) across the 290 municipalities
 
-Modules: :mod:`.functions` (catalogue, staff), :mod:`.vulnerability` (binomial shortfall risk),
+Modules: :mod:`.functions` (catalogue, staff), :mod:`.gaps` (the workforce model's gap per sector),
+:mod:`.vulnerability` (binomial shortfall risk),
 :mod:`.queueing` (Erlang C, square-root staffing), :mod:`.scale` (cost elasticities),
 :mod:`.geography` (centres, distances), :mod:`.legal` (legal forms, existing arrangements),
 :mod:`.ranking`, :mod:`.explain` (reasons in Swedish), :mod:`.assumptions`; the figures live in
-:mod:`tillsammans.plots.cooperation`. Data flow: ``data`` → ``cooperation``; nothing here imports
-``plots`` or ``reports``.
+:mod:`tillsammans.plots.cooperation`. Data flow: ``data`` → ``population`` → ``workforce`` → ``cooperation``;
+nothing here imports ``plots`` or ``reports``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tillsammans.cooperation import (
     assumptions,
     explain,
     functions,
+    gaps,
     geography,
     legal,
     queueing,
@@ -53,12 +56,13 @@ from tillsammans.cooperation.queueing import (
     sqrt_staffing,
     staff_for_service_level,
 )
-from tillsammans.cooperation.ranking import CRITERIA, DEFAULT_WEIGHTS, validate_weights
+from tillsammans.cooperation.ranking import CRITERIA, CRITERIA_DESCRIPTIONS, DEFAULT_WEIGHTS, validate_weights
 
 __all__ = [
     "ASSUMPTION_NAMES",
     "CATALOGUE",
     "CRITERIA",
+    "CRITERIA_DESCRIPTIONS",
     "DEFAULTS",
     "DEFAULT_WEIGHTS",
     "Assumptions",
@@ -71,6 +75,7 @@ __all__ = [
     "erlang_c",
     "explain",
     "functions",
+    "gaps",
     "geography",
     "legal",
     "literature_priors",
@@ -119,6 +124,8 @@ class CooperationResult:
     host: str
     existing: pd.DataFrame
     coverage: pd.DataFrame
+    sector_gaps: pd.DataFrame
+    gap_year: int
     scores: pd.DataFrame
     ranking: pd.DataFrame
     explanation: str
@@ -146,6 +153,9 @@ def analyse(
     as_of: dt.date | str | None = None,
     top: int = 3,
     assumptions: Assumptions | None = None,
+    end_year: int = 2040,
+    scenario: str = "base",
+    sector_gaps: pd.DataFrame | None = None,
     **overrides: Any,
 ) -> CooperationResult:
     """Run the whole cooperation analysis for a network of municipalities.
@@ -169,6 +179,12 @@ def analyse(
     assumptions : Assumptions, optional
         The analysis' assumptions (default :data:`~.assumptions.DEFAULTS`); ``overrides`` change single
         fields by name (``vacancy=0.05``, ``cost_years=[2021, 2022]``, see :class:`Assumptions`).
+    end_year, scenario : int, str
+        The workforce projection whose gap per sector the ``workforce_gap`` criterion reads (the end year's
+        gap of each municipality's main projection, :func:`.gaps.sector_gaps`).
+    sector_gaps : DataFrame, optional
+        Per-municipality sector results already computed (:func:`.gaps.sector_gaps`); default computed here
+        (once per build, cached).
 
     Raises
     ------
@@ -207,20 +223,24 @@ def analyse(
     distances = geography.distance_matrix(centres)
     travel, host = geography.travel_summary(distances, circuity=a.circuity, speed_kmh=a.speed_kmh)
 
+    per_sector = gaps.sector_gaps(codes, end_year, scenario) if sector_gaps is None else sector_gaps
+    network_gaps = gaps.network_sector_gaps(per_sector)
     scores = ranking.criteria_scores(
         cat, v_fn, staff, cover, legal.legal_scores(cat),
         geography.geographic_scores(cat, travel, tolerable_minutes=a.tolerable_minutes),
         cost_effect=cost_effect, priors=a.priors, transaction_cost=a.transaction_cost,
-        small_group=a.small_group)
+        small_group=a.small_group, sector_gaps=network_gaps)
     ranked = ranking.rank_functions(scores, w)
+    gap_year = int(per_sector["year"].max()) if "year" in per_sector else int(end_year)
     text = explain.explain_top(ranked, cat, v_fn, staff, cover, staffing=staffing, cost_effect=cost_effect,
-                               top=top)
+                               top=top, sector_gaps=network_gaps, gap_year=gap_year)
     table = assumptions_table(a, weights=w, catalogue=cat)
     params = {"municipalities": codes, "weights": w, **{k: getattr(a, k) for k in ASSUMPTION_NAMES},
-              "population_year": pop_year}
+              "population_year": pop_year, "end_year": end_year, "scenario": scenario}
     return CooperationResult(
         municipalities=codes, names=names, population_year=pop_year, staff=staff, unavailability=unavail,
         vulnerability_muni=v_muni, vulnerability_fn=v_fn, staffing=staffing, panel=panel, fits=fits,
         elasticities=elasticities, diagnostics=diagnostics, cost_effect=cost_effect, centres=centres,
-        distances=distances, travel=travel, host=host, existing=existing, coverage=cover, scores=scores,
-        ranking=ranked, explanation=text, assumptions=table, parameters=params)
+        distances=distances, travel=travel, host=host, existing=existing, coverage=cover,
+        sector_gaps=network_gaps, gap_year=gap_year, scores=scores, ranking=ranked, explanation=text,
+        assumptions=table, parameters=params)

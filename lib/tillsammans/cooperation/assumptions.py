@@ -90,7 +90,7 @@ class Assumptions:
         5, "Liten personalgrupp", "Antagande", lambda n: f"färre än {n} personer")
     cost_years: tuple[int, ...] = _a(
         (2020, 2021, 2022), "Kostnadsår i skalregressionen (medelvärde)",
-        "Kolada n03067 m.fl. (data); de senaste åren med kostnader i spegeln", _years)
+        "Kolada n03067 m.fl. (data); de senaste åren med kostnadsuppgifter i Kolada", _years)
 
     def __post_init__(self) -> None:
         for name in ("vacancy", "other_leave", "prior_support", "prior_specialist", "prior_volume",
@@ -172,8 +172,8 @@ def assumptions_table(
     rows = [*METHOD_ROWS]
     for _, row in cat.iterrows():
         rows.append((f"Personal per 10 000 invånare: {row['label']}", fmt_general(row["staff_per_10k"]),
-                     (f"Antagande (avrundat nationellt riktvärde); ersätts av {SKR_AID} eller lokala HR-data "
-                      "i data/raw/local/cooperation_staff.csv")))
+                     (f"Antagande (avrundat nationellt riktvärde); ersätts av {SKR_AID} eller kommunernas egna "
+                      "personaluppgifter")))
         rows.append((f"Minsta bemanning / täckningsgrad: {row['label']}",
                      f"{int(row['min_staff'])} personer / {_percent(row['coverage'])}", "Antagande"))
     for key, label in CRITERIA.items():

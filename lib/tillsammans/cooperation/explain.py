@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tillsammans.formatting import fmt_number, fmt_percent
+from tillsammans.formatting import fmt_number, fmt_percent, fmt_signed
 
 _EVIDENCE = {
     "stöds": "Koladadata över 290 kommuner stöder en skalfördel",
@@ -26,11 +26,17 @@ def explain_top(
     staffing: pd.DataFrame | None = None,
     cost_effect: pd.DataFrame | None = None,
     top: int = 3,
+    sector_gaps: pd.DataFrame | None = None,
+    gap_year: int | None = None,
 ) -> str:
     """Markdown: one paragraph per top function explaining its rank from the computed numbers.
 
-    Every figure in the text is read from the arguments; the wording only interprets them.
+    Every figure in the text is read from the arguments; the wording only interprets them. With
+    ``sector_gaps`` (:func:`~tillsammans.cooperation.gaps.network_sector_gaps`) and ``gap_year`` each paragraph
+    also says how large the projected staff gap of the function's sector is.
     """
+    from tillsammans.workforce import SECTORS
+
     vuln = vulnerability_fn.set_index("function")
     effects = cost_effect.set_index("kpi") if cost_effect is not None and len(cost_effect) else None
     queue = staffing.set_index("function") if staffing is not None and len(staffing) else None
@@ -53,6 +59,19 @@ def explain_top(
                 f"För samma servicenivå i ärendehandläggningen behövs {fmt_number(q['staff_pooled'])} "
                 f"handläggare i en gemensam organisation mot {fmt_number(q['staff_alone'])} om var och en "
                 "bemannar för sig.")
+        sector = cat.get("sector") if hasattr(cat, "get") else None
+        if sector_gaps is not None and sector in sector_gaps.index:
+            g = sector_gaps.loc[sector]
+            where = SECTORS[sector].lower()
+            if g["gap"] > 0:
+                text.append(
+                    f"Funktionen hör till {where}, där personalprognosen ger nätverket ett gap på "
+                    f"{fmt_signed(g['gap'])} årsarbetare år {gap_year} ({fmt_percent(g['gap_share'], 0)} av dagens "
+                    "personal) – samverkan kan göra bristen lättare att bära.")
+            else:
+                text.append(
+                    f"Funktionen hör till {where}, där personalprognosen inte ger nätverket någon brist år "
+                    f"{gap_year} (gap {fmt_signed(g['gap'])} årsarbetare).")
         kpi = cat["cost_kpi"]
         evidence = row["evidence"]
         if kpi and effects is not None and kpi in effects.index:

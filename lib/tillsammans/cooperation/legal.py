@@ -2,7 +2,8 @@
 
 Both tables are curated reference data committed in ``data/reference/cooperation/`` (see its README): every
 row carries its source URL, and details the sources did not confirm say ``unverified``. Functions here
-never drop those markers; :func:`existing_table` turns them into "(ej verifierat)" for reports.
+never drop those markers; :func:`existing_table` and :func:`legal_form_table` show the tables in Swedish for
+reports (through :mod:`.labels`: "ej verifierat", host municipalities by name), the sources unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from tillsammans.cooperation import labels
 
 EXISTING_FILE = "existing_cooperations.csv"
 LEGAL_FORMS_FILE = "legal_forms.csv"
@@ -174,47 +177,42 @@ def legal_scores(catalogue: pd.DataFrame, forms: pd.DataFrame | None = None) -> 
     return scores.astype(float).rename("legal")
 
 
-def _mark(value: str) -> str:
-    """Replace the source's ``unverified`` by the Swedish "ej verifierat" (kept visible, never dropped)."""
-    return re.sub(r"\bunverified\b", "ej verifierat", str(value), flags=re.IGNORECASE)
-
-
 def legal_form_table(forms: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The legal forms with Swedish column names for reports (sources kept)."""
+    """The legal forms in Swedish for reports (:func:`.labels.display_text`; sources kept as they are)."""
     forms = load_legal_forms() if forms is None else forms
-    yes_no = {"yes": "ja", "no": "nej", "partly": "delvis"}
+    shown = ("form", "legal_basis", "separate_legal_entity", "employer", "myndighetsutovning_allowed",
+             "cost_sharing")
+    out = pd.DataFrame({labels.COLUMNS[c]: forms[c].map(labels.display_text) for c in shown})
+    out["Källa"] = forms["source_url"]
+    return out
 
-    def sv(text: str) -> str:
-        head, _, rest = text.partition(" ")
-        word = head.strip("(–-").lower()
-        return _mark(f"{yes_no[word]} {rest}".strip() if word in yes_no else text)
 
-    return pd.DataFrame({
-        "Form": forms["form"],
-        "Lagrum": forms["legal_basis"].map(_mark),
-        "Egen juridisk person": forms["separate_legal_entity"].map(sv),
-        "Arbetsgivare": forms["employer"].map(_mark),
-        "Myndighetsutövning": forms["myndighetsutovning_allowed"].map(sv),
-        "Kostnadsfördelning": forms["cost_sharing"].map(_mark),
-        "Källa": forms["source_url"],
-    })
+def _registry_name(code: str) -> str:
+    from tillsammans.municipalities import registry
+
+    return registry().name(code)
 
 
 def existing_table(existing: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Existing arrangements for reports: Swedish columns, status, and every unverified detail marked.
 
-    A cell whose source text says ``unverified`` is shown with the suffix "(ej verifierat)" and the row
-    lists the unverified fields, so a report never presents them as fact.
+    A cell whose source text says ``unverified`` is shown as "ej verifierat" and the row lists the
+    unverified fields, so a report never presents them as fact. Members and host municipalities are named
+    (``names`` first, then the region registry); the compilers' English notes are translated
+    (:mod:`.labels`).
     """
-    names = names or {}
-    sv_cols = {"name": "Namn", "function": "Verksamhet", "legal_form": "Form", "host": "Värdkommun",
-               "start": "Start", "end": "Slut", "cost_sharing": "Kostnadsfördelning"}
+    names = dict(names or {})
 
-    out = pd.DataFrame({sv: existing[col].map(_mark) for col, sv in sv_cols.items()})
+    def name(code: str) -> str:
+        return names[code] if code in names else _registry_name(code)
+
+    sv_cols = ("name", "function", "legal_form", "host", "start", "end", "cost_sharing")
+    out = pd.DataFrame({labels.COLUMNS[c]: existing[c].map(labels.display_text) for c in sv_cols})
+    out["Värdkommun"] = out["Värdkommun"].map(lambda t: labels.name_codes(t, name))
     out.insert(2, "Medlemmar i nätverket",
-               existing["network_members"].map(lambda cs: ", ".join(names.get(c, c) for c in cs)))
+               existing["network_members"].map(lambda cs: ", ".join(name(c) for c in cs)))
     out["Status"] = existing["status"]
     out["Ej verifierat"] = existing["unverified_fields"].map(
-        lambda cs: ", ".join(sv_cols.get(c, c) for c in cs) if cs else "–")
+        lambda cs: ", ".join(labels.COLUMNS.get(c, c) for c in cs) if cs else "–")
     out["Källa"] = existing["source_url"]
     return out

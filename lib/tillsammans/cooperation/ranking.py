@@ -1,10 +1,14 @@
-"""Ranking of functions for cooperation: five criteria in [0, 1], weighted, with reasons in plain Swedish.
+"""Ranking of functions for cooperation: six criteria in [0, 1], weighted, with reasons in plain Swedish.
 
 Criteria (keys of the ``weights`` dict):
 
 ``vulnerability``
     Reduction in the probability that some municipality is short of staff on a given day, from today's
     arrangements to one pool (scaled so the largest reduction among the functions is 1).
+``workforce_gap``
+    The projected staff gap of the welfare sector the function belongs to (:mod:`.gaps`, from the workforce
+    model): the network's gap in the end year as a share of the sector's staff today, positive part, scaled so
+    the largest is 1. A function in a sector without a projected shortage scores 0.
 ``cost``
     Expected net cost saving: the literature's prior for the function's character minus transaction costs,
     set to 0 where the Kolada scale regression shows significant *dis*economies of scale, and scaled by the
@@ -31,14 +35,31 @@ from tillsammans.cooperation.assumptions import DEFAULTS
 
 CRITERIA: dict[str, str] = {
     "vulnerability": "Minskad sårbarhet",
+    "workforce_gap": "Personalgap i verksamheten",
     "cost": "Kostnadseffekt",
-    "recruitment": "Rekryteringsnytta",
+    "recruitment": "Små personalgrupper",
     "legal": "Juridisk och organisatorisk genomförbarhet",
     "geography": "Geografisk genomförbarhet",
 }
 
-DEFAULT_WEIGHTS: dict[str, float] = {"vulnerability": 0.3, "cost": 0.2, "recruitment": 0.2, "legal": 0.15,
-                                     "geography": 0.15}
+#: What each criterion measures, in Swedish (the glossary and the cooperation report).
+CRITERIA_DESCRIPTIONS: dict[str, str] = {
+    "vulnerability": ("Hur mycket risken att minst en kommun en given arbetsdag har för få på plats i funktionen "
+                      "minskar med gemensam personal, jämfört med dagens organisation."),
+    "workforce_gap": ("Hur stor brist personalprognosen ger i den verksamhet funktionen hör till: nätverkets gap "
+                      "i slutåret som andel av verksamhetens personal i dag. Verksamheter utan beräknad brist får "
+                      "noll."),
+    "cost": ("Förväntad nettobesparing enligt forskningen efter transaktionskostnader, noll där Koladadata visar "
+             "högre kostnad i större kommuner."),
+    "recruitment": ("Hur små personalgrupperna är där funktionen inte redan delas: små grupper är svåra att "
+                    "rekrytera till och sårbara när någon slutar."),
+    "legal": ("Hur många samverkansformer som kan bära funktionen (färre när den innebär myndighetsutövning), "
+              "och om några av kommunerna redan samverkar om den."),
+    "geography": "Hur lite avstånden i nätverket spelar roll, efter funktionens andel arbete på plats.",
+}
+
+DEFAULT_WEIGHTS: dict[str, float] = {"vulnerability": 0.25, "workforce_gap": 0.2, "cost": 0.15, "recruitment": 0.15,
+                                     "legal": 0.15, "geography": 0.1}
 
 EXISTING_MODEL_BONUS = 0.2
 
@@ -88,15 +109,24 @@ def criteria_scores(
     priors: Mapping[str, float] | None = None,
     transaction_cost: float = DEFAULTS.transaction_cost,
     small_group: int = DEFAULTS.small_group,
+    sector_gaps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The five criteria per function, each in [0, 1], plus the raw quantities behind them.
+    """The criteria per function, each in [0, 1], plus the raw quantities behind them.
+
+    Parameters
+    ----------
+    sector_gaps : DataFrame, optional
+        The network's workforce results per sector (:func:`tillsammans.cooperation.gaps.network_sector_gaps`:
+        index ``sector``, column ``gap_share``); each function reads its sector (the catalogue's ``sector``).
+        Without it the ``workforce_gap`` criterion is 0 for every function.
 
     Returns
     -------
     DataFrame
         Index ``function``; the criteria columns of :data:`CRITERIA` and ``risk_reduction`` (risk reduction),
-        ``net_saving`` (expected net saving share before scaling), ``small_groups`` (raw recruitment
-        indicator) and ``evidence`` (what the Kolada regression says for the function's KPI).
+        ``sector_gap_share`` (the sector's projected gap ÷ its staff today, before scaling), ``net_saving``
+        (expected net saving share before scaling), ``small_groups`` (raw recruitment indicator) and
+        ``evidence`` (what the Kolada regression says for the function's KPI).
     """
     priors = dict(DEFAULTS.priors if priors is None else priors)
     if small_group < 1:
@@ -133,14 +163,20 @@ def criteria_scores(
         small[fn] = float(np.mean(ind)) if ind else 0.0
     small = pd.Series(small)
 
+    if sector_gaps is not None:
+        gap_share = catalogue["sector"].map(sector_gaps["gap_share"]).fillna(0.0).astype(float)
+    else:
+        gap_share = pd.Series(0.0, index=fns)
     bonus = coverage["within_share"].reindex(fns).gt(0).astype(float) * EXISTING_MODEL_BONUS
     out = pd.DataFrame({
         "vulnerability": _scaled(reduction),
+        "workforce_gap": _scaled(gap_share),
         "cost": _scaled(saving),
         "recruitment": small.clip(0, 1),
         "legal": (legal.reindex(fns) + bonus).clip(0, 1),
         "geography": geography.reindex(fns).clip(0, 1),
         "risk_reduction": reduction,
+        "sector_gap_share": gap_share,
         "net_saving": saving,
         "small_groups": small,
         "evidence": pd.Series(evidence),

@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from tillsammans.formatting import MISSING
+from tillsammans.formatting import fmt_general as fmt_general
 from tillsammans.formatting import fmt_number as fmt_number
 from tillsammans.formatting import fmt_percent as fmt_percent
 from tillsammans.formatting import fmt_signed as fmt_signed
+from tillsammans.plots.downloads import CSV_TYPE, TABLE_MIME, download_frame, table_record, to_csv
 from tillsammans.plots.text import markdown as markdown
 
 #: Colours: one for the municipality in focus, muted ones for comparisons (colour-blind safe, Okabe–Ito).
@@ -38,8 +42,9 @@ PALETTE = {
     "accent": "#D55E00",
     "light": "#56B4E9",
 }
-#: Seven distinguishable colours for the seven municipalities side by side.
-NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#7F7F7F")
+#: Seven distinguishable colours for the seven municipalities side by side: Okabe–Ito's six and Tol's wine,
+#: never grey, which the figures keep for the country and for the municipalities outside the network.
+NETWORK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#882255")
 
 
 # -- numbers: one formatter for the study (tillsammans.formatting) -------------------------------
@@ -98,7 +103,16 @@ def use_style() -> None:
 
 
 class Caption(str):
-    """A caption as HTML; Jupyter shows it formatted under the figure or above the table."""
+    """A caption as HTML; Jupyter shows it formatted under the figure or above the table.
+
+    Besides the HTML it keeps its parts (``kind``, ``number``, ``text``, ``source``): a table's downloads
+    are named and titled from them.
+    """
+
+    kind: str = ""
+    number: int | None = None
+    text: str = ""
+    source: str = ""
 
     def _repr_html_(self) -> str:
         return str(self)
@@ -128,10 +142,12 @@ class Captions:
         if not source or not source.strip():
             raise ValueError(f"{kind} {number} needs a source (e.g. 'SCB, BE0101N1'); every figure names one")
         self.listed.append(f"{kind} {number}. {text}")
-        return Caption(
+        caption = Caption(
             f'<p class="caption" data-kind="{kind.lower()}"><strong>{kind} {number}.</strong> '
             f"{html.escape(text)} <em>Källa: {html.escape(source)}</em></p>"
         )
+        caption.kind, caption.number, caption.text, caption.source = kind, number, text, source
+        return caption
 
 
 def show(fig, alt: str) -> None:
@@ -139,13 +155,25 @@ def show(fig, alt: str) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    data = base64.b64encode(png(fig)).decode("ascii")
+    image = png(fig)
     plt.close(fig)
+    width, height = _png_size(image)
+    data = base64.b64encode(image).decode("ascii")
+    # The natural size in the tag lets the page keep the figure's text legible on a phone (the stylesheet
+    # shows it at that size in a box that scrolls sideways) and reserves its space while loading.
     display(
-        {"text/html": f'<img class="figure" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">',
+        {"text/html": f'<div class="figure-wrap"><img class="figure" width="{width}" height="{height}" '
+                      f'src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></div>',
          "text/plain": f"[Figur: {alt}]"},
         raw=True,
     )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header (IHDR: bytes 16–24)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def png(fig) -> bytes:
@@ -198,6 +226,48 @@ def _format_cell(value, decimals: int) -> str:
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+_URL = re.compile(r"https?://[^\s;,)]+[^\s;,).:]")
+
+
+def linked(text: str) -> str:
+    """HTML of a text whose web addresses become links named by their site (``itcentrum.se``)."""
+    from urllib.parse import urlparse
+
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        site = urlparse(url).netloc.removeprefix("www.") or url
+        out.append(html.escape(text[last:match.start()]))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(site)}</a>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report table: its HTML (caption, table, download link) and its download data for the workbook.
+
+    Jupyter shows the HTML; the download data ride along in the same output under
+    :data:`~tillsammans.plots.downloads.TABLE_MIME`, where the HTML export collects them into the report's
+    Excel workbook.
+    """
+
+    html: str
+    record: dict
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.html, TABLE_MIME: self.record}
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    @property
+    def data(self) -> str:
+        """The HTML, under the name IPython's display objects use (``HTML(...).data``)."""
+        return self.html
+
+
 def table(
     frame: pd.DataFrame,
     caption: str | None = None,
@@ -205,8 +275,9 @@ def table(
     percent: Iterable[str] = (),
     csv_name: str | None = None,
     index: bool = False,
-):
-    """A table as HTML with Swedish number formats, its caption and a CSV download link.
+    links: Iterable[str] = (),
+) -> Table:
+    """A table as HTML with Swedish number formats, its caption and a download link.
 
     Parameters
     ----------
@@ -215,16 +286,20 @@ def table(
     caption : str, optional
         From :meth:`Captions.table` (numbered, with source); shown above the table.
     decimals : int or dict
-        Decimals for float columns, one value or per column.
+        Decimals for float columns, one value or per column; the downloads are rounded the same way.
     percent : columns
-        Columns holding shares (0–1) to show as ``'12,3 %'``.
+        Columns holding shares (0–1) to show as ``'12,3 %'``; downloaded as percent values under a
+        header marked "(%)".
     csv_name : str, optional
-        File name offered for download; the CSV (decimal point, UTF-8) travels inside the HTML so a
-        mailed report keeps it.
+        File name of the download (default ``tabell_<number>.csv`` from the caption). Every table has a
+        download: a Swedish-Excel CSV (:mod:`tillsammans.plots.downloads`) inside the HTML, so a mailed
+        report keeps it, and a sheet in the report's workbook.
+    index : bool
+        Show the frame's index as the first column(s).
+    links : columns
+        Columns whose web addresses are shown as links (:func:`linked`); the downloads keep the addresses.
     """
-    from IPython.display import HTML
-
-    percent = set(percent)
+    percent, links = set(percent), set(links)
     shown = frame.reset_index() if index else frame
     body = shown.copy().astype(object)
     for col in shown.columns:
@@ -238,19 +313,23 @@ def table(
     head = "".join(f"<th{' class=num' if c in numeric else ''}>{html.escape(str(c))}</th>"
                    for c in body.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>{html.escape(str(v))}</td>"
-                         for c, v in zip(body.columns, row)) + "</tr>"
+        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>"
+                         f"{linked(str(v)) if c in links else html.escape(str(v))}</td>"
+                         for c, v in zip(body.columns, row, strict=False)) + "</tr>"
         for row in body.itertuples(index=False)
     )
-    link = ""
-    if csv_name:
-        csv = shown.to_csv(index=False).encode("utf-8")
-        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
-        link = f'<p class="download"><a download="{html.escape(csv_name)}" href="{href}">Ladda ner tabellen som CSV</a></p>'
+    number = getattr(caption, "number", None)
+    name = csv_name or (f"tabell_{number}.csv" if number else "tabell.csv")
+    download = download_frame(shown, decimals, percent)
+    href = f"data:{CSV_TYPE};base64," + base64.b64encode(to_csv(download)).decode("ascii")
+    link = (f'<p class="download"><a class="csv" download="{html.escape(name)}" href="{href}">'
+            f"Ladda ner tabellen (CSV för Excel)</a></p>")
+    record = table_record(download, name, title=getattr(caption, "text", ""),
+                          source=getattr(caption, "source", ""), number=number)
     # Our numbered captions are markup already; any other text is escaped.
     cap = str(caption) if isinstance(caption, Caption) else html.escape(str(caption)) if caption else ""
-    return HTML(f'<div class="table-wrap">{cap}<table class="data"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{rows}</tbody></table>{link}</div>")
+    return Table(f'<div class="table-wrap">{cap}<div class="table-scroll"><table class="data"><thead><tr>{head}'
+                 f"</tr></thead><tbody>{rows}</tbody></table></div>{link}</div>", record)
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -295,7 +374,7 @@ def fan(ax, frame: pd.DataFrame, x: str = "year", median: str = "q50",
         color: str | None = None, label: str | None = None):
     """A fan chart: shaded prediction intervals (outer to inner) and the median line."""
     color = color or PALETTE["focus"]
-    for (low, high, name), alpha in zip(bands, (0.18, 0.32, 0.45)):
+    for (low, high, name), alpha in zip(bands, (0.18, 0.32, 0.45), strict=False):
         ax.fill_between(frame[x], frame[low], frame[high], color=color, alpha=alpha, linewidth=0,
                         label=f"{name}-intervall")
     ax.plot(frame[x], frame[median], color=color, linewidth=1.8, label=label or "Median")
@@ -316,7 +395,8 @@ def data_vintage(manifest: dict) -> str:
         return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
 
     origin = manifest.get("origin", {})
-    how = "offline-spegel" if origin.get("origin") == "mirror" else "SCB:s och Koladas API:er"
+    how = ("projektets lokala kopia av SCB:s och Koladas data" if origin.get("origin") == "mirror"
+           else "SCB:s och Koladas API:er")
     from tillsammans.data import latest_observed_year
 
     try:
@@ -348,10 +428,15 @@ def header(title: str, subject: str, parameters: dict, manifest: dict, date: str
 
 
 def _param_text(value) -> str:
+    """A parameter's value in Swedish words: lists joined, ja/nej, a dash for none, decimal commas."""
     if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
+        return ", ".join(_param_text(v) for v in value)
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if value is None:
+        return MISSING
     if isinstance(value, float):
-        return fmt_number(value, 3).rstrip("0").rstrip(",")
+        return fmt_general(value)
     return str(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tillsammans.formatting import fmt_general, fmt_number, fmt_percent
+from tillsammans.vocabulary import WORKING_AGE_LABEL
 
 #: Swedish names of the uncertain assumptions (tornado rows).
 ASSUMPTION_LABELS: dict[str, str] = {
@@ -57,8 +58,21 @@ COMPARE_LABELS: dict[str, str] = {
     "gap_base": "Gap i dag",
     "gap_end": "Gap slutåret",
     "gap_per_1000_end": "Gap per 1 000 invånare",
-    "gap_share_working_age_end": "Gap, andel av 20–64 år",
+    "gap_share_working_age_end": f"Gap, andel av {WORKING_AGE_LABEL}",
 }
+
+
+def staff_data_text(local_hr: object, local_file_exists: bool) -> str:
+    """Where a report's staff figures come from, in words, for its parameter box.
+
+    ``local_hr`` is the report's parameter (``"auto"``, ``None`` or a file); ``local_file_exists`` whether the
+    municipality's own extract is in place (:func:`tillsammans.workforce.local_hr_path`).
+    """
+    if local_hr is None:
+        return "Kolada (eget HR-underlag används inte)"
+    if local_hr == "auto":
+        return "kommunens eget HR-underlag" if local_file_exists else "Kolada (inget eget HR-underlag finns)"
+    return "kommunens eget HR-underlag (angiven fil)"
 
 
 def _range_text(name: str, value: float) -> str:
@@ -127,7 +141,7 @@ def derived_table(result) -> pd.DataFrame:
     local = result.origin == "local"
     rows = [
         ("Personal i dag", "kommunens HR-underlag" if local else "Kolada",
-         f"Kommunens HR-underlag {result.local_file} ersätter Koladas standardvärden" if local else
+         "Kommunens eget HR-underlag ersätter Koladas standardvärden" if local else
          f"Kolada n00098{year('n00098')}, n11104, n20041; övriga verksamheter med rikets kostnadsandelar"),
         ("Andel med hemtjänst/särskilt boende 65–79 / 80–89 / 90+",
          " / ".join(fmt_percent(rates[k]) for k in ("use_65_79", "use_80_89", "use_90")),
@@ -152,7 +166,8 @@ def derived_table(result) -> pd.DataFrame:
          f"Kolada n02202{year('n02202')}; {EMPLOYMENT_PROFILE_SOURCE}"),
         ("Sysselsättning i förhållande till rikets profil", fmt_general(f["employment_scale"], 3),
          "Kolada n02202 ÷ rikets åldersprofil tillämpad på kommunens befolkning"),
-        ("Förvärvsfrekvens 20–65 år (kontroll)", fmt_percent(f["employment_20_64"]), f"Kolada n02243{year('n02243')}"),
+        ("Sysselsatta invånare 20–65 år enligt Koladas mått (kontroll)", fmt_percent(f["employment_20_64"]),
+         f"Kolada n02243{year('n02243')}"),
         ("Utpendling / inpendling", f"{fmt_percent(f['out_commuting'])} / {fmt_percent(f['in_commuting'])}",
          f"Kolada n02279, n02276{year('n02276')}" + ("" if result.assumptions.commuting else " (används inte)")),
         ("Andel sysselsatta i kommun-/regionsektor", fmt_percent(f["welfare_share"]), f"Kolada n02203{year('n02203')}"),
@@ -237,7 +252,7 @@ def sensitivity_table(sensitivity: pd.DataFrame, names, municipality: str | None
     network's gap and its change, and the municipality's when it is in the network."""
     total = sensitivity[sensitivity["region_code"] == "total"].set_index("variant")
     out = pd.DataFrame({"Val i befolkningsmodellen": [VARIANT_LABELS.get(v, v) for v in total.index],
-                        "Invånare 20–64 år, nätverket": total["working_age"].to_numpy(),
+                        f"Invånare {WORKING_AGE_LABEL}, nätverket": total["working_age"].to_numpy(),
                         "Gap, nätverket": total["gap"].to_numpy(),
                         "Skillnad, nätverket": total["gap_change"].to_numpy()})
     if municipality is not None and municipality in set(sensitivity["region_code"]):
@@ -275,5 +290,6 @@ __all__ = [
     "ranges_table",
     "sensitivity_table",
     "shortfall_table",
+    "staff_data_text",
     "tornado_table",
 ]

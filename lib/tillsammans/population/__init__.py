@@ -48,6 +48,7 @@ from tillsammans.population.housing_backtest import backtest_housing, housing_co
 from tillsammans.population.indicators import (
     BROAD_AGE_GROUPS,
     SERVICE_AGE_GROUPS,
+    WORKING_AGE,
     age_groups,
     dependency_ratio,
     working_age_share,
@@ -107,6 +108,7 @@ __all__ = [
     "SCENARIO_LABELS",
     "SERVICE_AGE_GROUPS",
     "SOURCES",
+    "WORKING_AGE",
     "Assumptions",
     "DwellingsFileError",
     "NationalInputs",

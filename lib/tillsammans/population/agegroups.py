@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Age groups of the municipal services: förskola 1–5, grundskola 6–15, gymnasium 16–18, working age
-#: 19–64, äldre 65–79, 80–89, 90+.
+#: Working age, the study's one definition for the indicators (as SCB and Kolada: 20–64 years, inclusive). The
+#: supply of staff uses employment rates at every age 15–74; only the words "arbetsför ålder" and the
+#: indicators (working-age share, dependency ratio, gap per person of working age) mean this range.
+WORKING_AGE: tuple[int, int] = (20, 64)
+
+#: Age groups of the municipal services: förskola 1–5, grundskola 6–15, gymnasium 16–18, the rest of the adults
+#: 19–64 (not the working age, see :data:`WORKING_AGE`), äldre 65–79, 80–89, 90+.
 SERVICE_AGE_GROUPS: dict[str, tuple[int, int]] = {
     "1–5": (1, 5), "6–15": (6, 15), "16–18": (16, 18), "19–64": (19, 64), "65–79": (65, 79),
     "80–89": (80, 89), "90+": (90, 100),
 }
 
 #: Broad age groups of the demographic indicators, the backtests and the interval coverage.
-BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {"0–19": (0, 19), "20–64": (20, 64), "65–79": (65, 79), "80+": (80, 100)}
+BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {"0–19": (0, 19), "20–64": WORKING_AGE, "65–79": (65, 79), "80+": (80, 100)}
 
 #: Kolada inhabitants by age group: KPI → (first age, last age). 20–64 is split at 45 from 2008 (45–64) and
 #: 2015 (20–44); the six groups without the split cover 0–100+ from 1994.

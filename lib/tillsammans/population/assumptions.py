@@ -15,6 +15,12 @@ import pandas as pd
 
 from tillsammans import assumptions as _shared
 from tillsammans.assumptions import assumption as _a
+from tillsammans.formatting import fmt_general
+
+#: The options of the text-valued assumptions in Swedish words (what a report shows).
+MORTALITY_TRENDS = {"scb": "SCB:s antagna minskning", "constant": "oförändrad (basårens nivå)"}
+FERTILITY_AS_OF = {"long_run": "mot långsiktig nivå", "last": "senaste observerade året"}
+INTERNATIONAL_MIGRATION = {"scb": "SCB:s riksframskrivning", "history": "kommunens historik"}
 
 #: Where the housing scenario's future dwellings come from (``Assumptions.dwelling_path``).
 DWELLING_PATHS: tuple[str, ...] = ("auto", "local", "default", "observed")
@@ -59,27 +65,30 @@ class Assumptions:
         "överdödligheten under covid-19.")
     mortality_trend: str = _a(
         "scb", "Dödlighetens utveckling",
-        "'scb': SCB:s framskrivning 2024 (BE0401): dödstal = framskrivna döda ÷ medelfolkmängd 2026–2050 "
+        "Standard: SCB:s framskrivning 2024 (BE0401), dödstal = framskrivna döda ÷ medelfolkmängd 2026–2050 "
         "(spädbarn och 2024–2025 ur de antagna dödsriskerna), log-linjär interpolation från basåren, "
-        "oförändrat efter 2050; 'constant': dödstalen hålls på basårens nivå.")
+        "oförändrat efter 2050. Alternativet oförändrad dödlighet håller dödstalen på basårens nivå.",
+        lambda v: MORTALITY_TRENDS[v])
     fertility_anchor_years: tuple[int, int] = _a(
         (2011, 2015), "Basår för fruktsamhetens åldersmönster",
         "Åldersspecifik fruktsamhet 2011–2015 ur födda efter moderns ålder (SCB BE0101E2, summerat över län) "
         "÷ medelantal kvinnor (SCB 0000053A), de sista åren med data.")
     fertility_as_of: str = _a(
         "long_run", "Fruktsamhet i backtester (före SCB:s antaganden)",
-        "En framskrivning från ett år före SCB:s 2024 års antaganden (backtester): 'last' håller det sista "
-        "observerade årets fruktsamhet; 'long_run' (standard) för den på tio år mot medelnivån de 30 åren "
-        "före. 'long_run' valdes på kommunernas backtester från 2000 och 2005 (tioårsfel 0–19 år 7,3 % mot "
-        "8,0 %); startåren 2010 och 2015 och länen användes inte för valet.")
+        "En framskrivning från ett år före SCB:s 2024 års antaganden (backtester) för fruktsamheten på tio år "
+        "mot medelnivån de 30 åren före (standard) eller håller det sista observerade årets nivå. Standarden "
+        "valdes på kommunernas backtester från 2000 och 2005 (tioårsfel 0–19 år 7,3 % mot 8,0 %); startåren "
+        "2010 och 2015 och länen användes inte för valet.",
+        lambda v: FERTILITY_AS_OF[v])
     calibrate_bridge: bool = _a(
         True, "Broårens fruktsamhet kalibreras mot rikets födda",
         "Åren mellan sista observation och SCB:s första antagandeår (2024) interpoleras linjärt och skalas så "
         "att rikets födda stämmer med Kolada n01804 (riket) där de är observerade.")
     sex_ratio_at_birth: float | None = _a(
         None, "Andel pojkar bland födda",
-        "None = observerad andel pojkar bland alla födda i riket de senaste 10 åren med data (SCB BE0101E2), "
-        "ca 0,514 (1,06 pojkar per flicka).")
+        "Standard: den observerade andelen pojkar bland alla födda i riket de senaste 10 åren med data (SCB "
+        "BE0101E2), ca 0,514 (1,06 pojkar per flicka).",
+        lambda v: "observerad andel i riket" if v is None else fmt_general(v))
     profile_years: tuple[int, int] = _a(
         (2008, 2015), "År för rikets flyttningsprofil",
         "Rikets åldersprofil för in- och utflyttade skattas med residualmetoden på länens ettårsdata (SCB) och "
@@ -103,13 +112,12 @@ class Assumptions:
         "Slumpade avvikelser i nettoflyttningen följer en AR(1)-process med den observerade årliga "
         "standardavvikelsen. 0,95 valdes bland 0,5–1,0 på länens backtester (21 län, startår 1995, 2000, 2005, "
         "1–10 år): 80-procentsintervallen för totalen täckte då 80 % av utfallen (0,9: 66 %). Täckningen "
-        "redovisas sedan på kommunernas backtester (andra regioner och startår), se docs/population.md.")
+        "redovisas sedan på kommunernas backtester (andra regioner och startår) i befolkningsrapporten.")
     composition_persistence: float = _a(
         0.0, "Beständighet i flyttningens åldersfördelning (AR(1))",
         "Varje åldersgrupps nettoflyttning avviker från sin andel av totalen med en AR(1)-process med den "
         "observerade årliga standardavvikelsen (residualmetoden, Poissonbruset borttaget); summan över "
-        "grupperna är noll. Värdet väljs på länens backtester (åldersgruppernas täckning), se "
-        "docs/population.md.")
+        "grupperna är noll. Värdet väljs på länens backtester (åldersgruppernas täckning).")
     align_age_groups: bool = _a(
         True, "Befolkningen stäms av mot Koladas åldersgrupper",
         "Efter åren med observerade komponenter (2020–2022) skalas den framräknade befolkningen inom varje "
@@ -122,12 +130,13 @@ class Assumptions:
         "döda förutsägs väl ett år framåt, flyttningen står för nästan hela osäkerheten.")
     international_migration: str = _a(
         "scb", "Utrikes flyttningar",
-        "'scb' (standard): kommunens utrikes flyttnetto följer SCB:s riksframskrivning 2024 (rikets nettomigration "
-        "efter ålder och kön, härledd ur den framskrivna befolkningen, födda och döda) fördelad efter kommunens "
-        "andel av de 290 kommunernas utrikes flyttnetto under perioden för flyttnivåer (Kolada n01806); den "
-        "inrikes flyttningen bygger på kommunens egen historik. 'history': kommunens eget genomsnittliga utrikes "
-        "flyttnetto under perioden. En framskrivning gjord före 2024 (backtester) har inte SCB:s antagande och "
-        "använder 'history'.")
+        "Standard: kommunens utrikes flyttnetto följer SCB:s riksframskrivning 2024 (rikets nettomigration efter "
+        "ålder och kön, härledd ur den framskrivna befolkningen, födda och döda) fördelad efter kommunens andel "
+        "av de 290 kommunernas utrikes flyttnetto under perioden för flyttnivåer (Kolada n01806); den inrikes "
+        "flyttningen bygger på kommunens egen historik. Alternativet kommunens historik använder kommunens eget "
+        "genomsnittliga utrikes flyttnetto under perioden; det gör också en framskrivning gjord före 2024 "
+        "(backtester), som inte har SCB:s antagande.",
+        lambda v: INTERNATIONAL_MIGRATION[v])
     reconcile: bool = _a(
         True, "Avstämning mot riket",
         "Kommunernas framskrivningar stäms av år för år så att de 290 kommunerna tillsammans blir SCB:s "
@@ -138,12 +147,12 @@ class Assumptions:
         "bara de data som fanns då.")
     dwelling_path: str = _a(
         "auto", "Bostadsbyggande i scenariot Bostadsbyggande",
-        "Används bara av scenariot 'housing'. 'auto' (standard): kommunens egen plan i "
-        "data/raw/local/dwellings_<kod>.csv (ur bostadsförsörjningsprogrammet, se docs/local_dwellings_file.md) om "
-        "filen finns, annars 'default'; 'local': filen måste finnas; 'default': färdigställda bostäder per år "
-        "framskrivna ur beviljade bygglov de senaste två åren (Kolada n07925) och de senaste tio årens "
-        "färdigställda bostäder (n07917), se docs/population.md; 'observed': de bostäder som faktiskt "
-        "färdigställdes (Kolada n07917, till 2022; backtester).")
+        # the reader's words (issue 11); the values ('auto', 'local', 'default', 'observed') are in the code
+        "Används bara i scenariot Bostadsbyggande. Standard: kommunens egen plan ur bostadsförsörjnings"
+        "programmet om kommunen har lämnat in den, annars färdigställda bostäder per år framskrivna ur beviljade "
+        "bygglov de senaste två åren (Kolada n07925) och de senaste tio årens färdigställda bostäder (n07917). "
+        "Andra val: bara kommunens egen plan, bara framskrivningen ur bygglov, eller de bostäder som faktiskt "
+        "färdigställdes (Kolada n07917, till 2022; i backtesterna).")
     observed_components: bool = _a(
         True, "Observerade komponenter efter startåret",
         "Åren mellan startåret och sista år med Kolada-komponenter (2020–2022) räknas fram med observerade "
@@ -199,12 +208,27 @@ def make_assumptions(base: Assumptions | None = None, **overrides: Any) -> Assum
     return _shared.with_overrides(Assumptions, base, **overrides)
 
 
-def assumptions_table(assumptions: Assumptions | None = None, **overrides: Any) -> pd.DataFrame:
-    """The assumptions as a table for the report.
+def assumptions_table(assumptions: Assumptions | None = None, scenario: str | None = None,
+                      **overrides: Any) -> pd.DataFrame:
+    """The assumptions as a table for the report: the values the projection ran with.
+
+    Parameters
+    ----------
+    scenario : str, optional
+        The scenario that ran: its name and description come first, and the assumptions it changes show their
+        changed values (``"constant_mortality"`` shows an unchanged mortality, not the default).
 
     Returns
     -------
     DataFrame
         Columns ``Antagande, Värde, Källa/motivering`` (Swedish, one row per assumption).
     """
-    return _shared.table(make_assumptions(assumptions, **overrides), source_column="Källa/motivering")
+    a = make_assumptions(assumptions, **overrides)
+    if scenario is None:
+        return _shared.table(a, source_column="Källa/motivering")
+    from tillsammans.population.scenarios import SCENARIO_DEFINITIONS, resolve_scenario
+
+    _, a = resolve_scenario(scenario, a)
+    chosen = SCENARIO_DEFINITIONS[scenario]
+    head = pd.DataFrame([{"Antagande": "Scenario", "Värde": chosen.label, "Källa/motivering": chosen.description}])
+    return pd.concat([head, _shared.table(a, source_column="Källa/motivering")], ignore_index=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tillsammans.population.agegroups import BROAD_AGE_GROUPS, SERVICE_AGE_GROUPS
+from tillsammans.population.agegroups import BROAD_AGE_GROUPS, SERVICE_AGE_GROUPS, WORKING_AGE
 
-__all__ = ["BROAD_AGE_GROUPS", "SERVICE_AGE_GROUPS", "age_groups", "dependency_ratio", "dependency_ratio_of",
+__all__ = ["BROAD_AGE_GROUPS", "SERVICE_AGE_GROUPS", "WORKING_AGE", "age_groups", "dependency_ratio", "dependency_ratio_of",
            "working_age_share"]
 
 _VALUE = "population"
@@ -64,8 +64,8 @@ def age_groups(frame: pd.DataFrame, groups: dict[str, tuple[int, int]] | None = 
     return out[[*keys, "age_group", _VALUE, "share"]].sort_values([*keys, "age_group"]).reset_index(drop=True)
 
 
-def dependency_ratio(frame: pd.DataFrame, young: tuple[int, int] = (0, 19), working: tuple[int, int] = (20, 64),
-                     old_from: int = 65) -> pd.DataFrame:
+def dependency_ratio(frame: pd.DataFrame, young: tuple[int, int] = (0, 19), working: tuple[int, int] = WORKING_AGE,
+                     old_from: int = WORKING_AGE[1] + 1) -> pd.DataFrame:
     """Demographic dependency ratio (young + old) ÷ working age (default (0–19 + 65+) ÷ 20–64).
 
     Returns
@@ -92,7 +92,7 @@ def dependency_ratio_of(young, old, working_age):
     return (young + old) / working_age
 
 
-def working_age_share(frame: pd.DataFrame, lower: int = 20, upper: int = 64) -> pd.DataFrame:
+def working_age_share(frame: pd.DataFrame, lower: int = WORKING_AGE[0], upper: int = WORKING_AGE[1]) -> pd.DataFrame:
     """Share of the population aged ``lower``..``upper`` (inclusive; e.g. ``upper`` = pension age − 1).
 
     Returns

@@ -76,7 +76,7 @@ _DEFINITIONS: tuple[Scenario, ...] = (
              "Som huvudalternativet, men in- och utflyttningen följer bostadsbyggandet: varje färdigställd bostad "
              "utöver det kommunen byggde under åren flyttnivåerna bygger på ger fler inflyttare och färre "
              "utflyttare, enligt sambandet i alla 290 kommuner 1998–2022. Bostäderna per år kommer ur kommunens "
-             "bostadsförsörjningsprogram (data/raw/local/dwellings_<kod>.csv) om det finns, annars ur beviljade "
+             "bostadsförsörjningsprogram om kommunen har lämnat in det, annars ur beviljade "
              "bygglov och de senaste tio årens byggande. Bostadseffekten stäms inte av mot riket: den är "
              "kommunens egen plan.",
              housing_led=True),

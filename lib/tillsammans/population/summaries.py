@@ -14,7 +14,7 @@ import pandas as pd
 
 from tillsammans.municipalities import SWEDEN
 from tillsammans.population.backtest import backtest_errors
-from tillsammans.population.indicators import dependency_ratio, working_age_share
+from tillsammans.population.indicators import WORKING_AGE, dependency_ratio, working_age_share
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.national import national_projection, scb_national
 from tillsammans.population.projection import project_population, project_sum
@@ -36,8 +36,8 @@ def projected_indicators(frame: pd.DataFrame, pension_age: int = 65) -> pd.DataF
     """
     both = _both_sexes(frame)
     dep = dependency_ratio(both).set_index("year")
-    wa = working_age_share(both, 20, 64).set_index("year")
-    wp = working_age_share(both, 20, pension_age - 1).set_index("year")
+    wa = working_age_share(both, *WORKING_AGE).set_index("year")
+    wp = working_age_share(both, WORKING_AGE[0], pension_age - 1).set_index("year")
     old = both[both.age >= 80].groupby("year")["population"].sum()
     out = pd.DataFrame({
         "population": wa["population"], "working_age": wa["working_age"], "share_20_64": wa["working_age_share"],
@@ -393,7 +393,7 @@ def scenario_assumptions_table(
 
     if scenario not in SCENARIO_DEFINITIONS:
         raise ValueError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIO_DEFINITIONS)}")
-    table = assumptions_table(**assumptions)
+    table = assumptions_table(scenario=scenario, **assumptions)  # the values of the scenario that ran
     if SCENARIO_DEFINITIONS[scenario].housing_led:
         extra = housing_assumptions(municipality, end_year, inputs=inputs, processed_dir=processed_dir,
                                     **assumptions)

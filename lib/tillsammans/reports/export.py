@@ -7,7 +7,9 @@ inline stylesheet and no external scripts, so one file can be mailed and opened 
 
 from __future__ import annotations
 
+import base64
 import copy
+import datetime as dt
 import html
 import json
 import re
@@ -32,7 +34,12 @@ def table_of_contents(body: str) -> str:
         items.append(f'<li{cls}><a href="#{anchor}">{html.escape(text)}</a></li>')
     if not items:
         return ""
-    return "<h2>Innehåll</h2><ol>" + "".join(items) + "</ol>"
+    return f'<details open><summary>Innehåll</summary><ol>{"".join(items)}</ol></details><script>{_TOC_SCRIPT}</script>'
+
+
+#: The contents list is open beside the text on a wide screen and folded above it on a phone.
+_TOC_SCRIPT = ("(function(){var d=document.querySelector('nav.toc details'),m=window.matchMedia('(max-width: 860px)');"
+               "function f(){d.open=!m.matches;}f();m.addEventListener('change',f);})();")
 
 
 _LOCAL = threading.local()
@@ -58,12 +65,49 @@ def _exporter():
     return exporter
 
 
-def notebook_to_html(notebook: nbformat.NotebookNode, title: str, footer: str = "") -> str:
-    """Render an executed notebook as a self-contained HTML report without input cells."""
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str, footer: str = "",
+                     date: dt.date | None = None) -> str:
+    """Render an executed notebook as a self-contained HTML report without input cells.
+
+    The page carries its downloads (every table's CSV and one Excel workbook of all tables, as ``data:``
+    links, so a mailed file keeps them) and the study's navigation bar; the build fills in the links to
+    the other reports once they exist (:func:`tillsammans.reports.navigation.link_reports`).
+    """
+    from tillsammans.reports.navigation import BASIC_NAV, NAV_END, NAV_START
+
     exporter = _exporter()
-    resources = {"report_title": title, "report_css": _LOCAL.css, "report_footer": footer}
+    resources = {"report_title": title, "report_css": _LOCAL.css, "report_footer": footer,
+                 "report_nav": f"{NAV_START}{BASIC_NAV}{NAV_END}"}
     body, _ = exporter.from_notebook_node(_without_key_records(notebook), resources=resources)
-    return body.replace("<!--TOC-->", table_of_contents(body), 1)
+    body = body.replace("<!--TOC-->", table_of_contents(body), 1)
+    return body.replace("<!--DOWNLOADS-->", workbook_link(notebook, title, date), 1)
+
+
+def table_records(notebook: nbformat.NotebookNode) -> list[dict]:
+    """The download data of every table the notebook showed (``plots.table``), in report order."""
+    from tillsammans.plots.downloads import TABLE_MIME
+
+    return [output["data"][TABLE_MIME] for cell in notebook.cells for output in cell.get("outputs", [])
+            if TABLE_MIME in output.get("data", {})]
+
+
+def workbook_name(title: str) -> str:
+    """The workbook's file name from the report's title: 'Tierp – befolkning' → 'tierp-befolkning.xlsx'."""
+    from tillsammans.reports.runner import slug
+
+    return f"{slug(title) or 'rapport'}.xlsx"
+
+
+def workbook_link(notebook: nbformat.NotebookNode, title: str, date: dt.date | None = None) -> str:
+    """A download link to the report's tables as one Excel workbook (none when it has no table)."""
+    from tillsammans.plots.downloads import XLSX_TYPE, workbook
+
+    records = table_records(notebook)
+    if not records:
+        return ""
+    data = base64.b64encode(workbook(records, title, date)).decode("ascii")
+    return (f'<a class="workbook" download="{html.escape(workbook_name(title))}" '
+            f'href="data:{XLSX_TYPE};base64,{data}">Alla {len(records)} tabeller i en Excelfil</a>')
 
 
 def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -73,10 +117,11 @@ def _without_key_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNo
     clean = copy.copy(notebook)
     clean.cells = []
     for cell in notebook.cells:
+        kept = cell
         if cell.get("outputs") and any(KEYS_MIME in o.get("data", {}) for o in cell.outputs):
-            cell = copy.copy(cell)
-            cell.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
-        clean.cells.append(cell)
+            kept = copy.copy(cell)
+            kept.outputs = [o for o in cell.outputs if KEYS_MIME not in o.get("data", {})]
+        clean.cells.append(kept)
     return clean
 
 

@@ -219,10 +219,10 @@ def render(job: Job, source: str, title: str, timeout: float | None = None, retr
 def footer(job: Job, digest: str) -> str:
     """The report's footer (our markup, escaped parts): the notebook it came from and the data's digest,
     which ``python -m tillsammans data --verify`` prints for the data on a machine."""
-    text = f"Genererad av tillsammans från {html.escape(Path(job.notebook).name)}."
+    # in the reader's words (issue 11): the notebook by its name, no file paths
+    text = f"Framställd med tillsammans (notebooken {html.escape(Path(job.notebook).stem)})."
     if digest:
-        text += (f' Data: data/processed med kontrollsumma <code class="data-digest">{html.escape(digest)}</code> '
-                 "(manifest.json).")
+        text += f' Underlagets kontrollsumma: <code class="data-digest">{html.escape(digest)}</code>.'
     return text
 
 

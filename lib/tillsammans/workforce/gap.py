@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tillsammans.municipalities import SWEDEN
+from tillsammans.population.agegroups import WORKING_AGE
 from tillsammans.workforce.demand import need_array, sector_order, user_weights
 from tillsammans.workforce.exits import project_staff, retirement_hazard
 from tillsammans.workforce.inputs import Prepared, value_year, values
@@ -229,4 +230,4 @@ def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, pro
     supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
                             employment_level)
     return {"years": years, "need": need, **flows, "supply": supplied["supply"],
-            "population": population.sum(axis=2), "working_age": population[:, :, 20:65].sum(axis=2)}
+            "population": population.sum(axis=2), "working_age": population[:, :, WORKING_AGE[0]:WORKING_AGE[1] + 1].sum(axis=2)}

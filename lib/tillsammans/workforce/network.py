@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tillsammans.population.agegroups import WORKING_AGE
 from tillsammans.population.stochastic import quantile_name
 from tillsammans.workforce.assumptions import make_assumptions
 from tillsammans.workforce.local import local_for
@@ -163,7 +164,7 @@ def network_workforce(
         return {"municipalities": compare(results), "total": network_total(results)}
 
     parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "n_sims": n_sims,
-                  "seed": seed, "joint": joint, "local": _local_key(local), "assumptions": assumptions,
+                  "seed": seed, "joint": joint, "local": _local_key(local), "assumptions": _all(assumptions),
                   "local_files": files_hash(paths.local_dir())}
     return cached("workforce_network_joint", compute, modules=["tillsammans.population", "tillsammans.workforce"],
                   parameters=parameters, processed_dir=processed_dir, enabled=cache)
@@ -206,7 +207,7 @@ def network_comparison(
         return compare(results)
 
     parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "local": _local_key(local),
-                  "n_sims": n_sims, "seed": seed, "assumptions": assumptions,
+                  "n_sims": n_sims, "seed": seed, "assumptions": _all(assumptions),
                   "local_files": files_hash(paths.local_dir())}
     return cached("workforce_network", compute, modules=["tillsammans.population", "tillsammans.workforce"],
                   parameters=parameters, processed_dir=processed_dir, enabled=cache)
@@ -311,7 +312,7 @@ def population_sensitivity(
                               **assumptions).key_figures()
                 at_end = frame[frame["year"] == end_year]
                 rows.append({"variant": name, "region_code": code,
-                             "working_age": float(at_end.loc[at_end["age"].between(20, 64), "population"].sum()),
+                             "working_age": float(at_end.loc[at_end["age"].between(*WORKING_AGE), "population"].sum()),
                              "staff_need": k["need_end"], "recruitment_need": k["cum_recruitment_need"],
                              "gap": k["gap_end"]})
         out = pd.DataFrame(rows)
@@ -324,10 +325,18 @@ def population_sensitivity(
 
     parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario,
                   "variants": {k: dict(v) for k, v in variants.items()}, "local": _local_key(local),
-                  "assumptions": assumptions, "local_files": files_hash(paths.local_dir())}
+                  "assumptions": _all(assumptions), "local_files": files_hash(paths.local_dir())}
     return cached("workforce_population_sensitivity", compute,
                   modules=["tillsammans.population", "tillsammans.workforce"], parameters=parameters,
                   processed_dir=processed_dir, enabled=cache)
+
+
+def _all(assumptions: Mapping[str, Any]) -> dict[str, Any]:
+    """Every assumption's value (defaults filled in), so a report passing the defaults explicitly and one
+    relying on them share a cache entry."""
+    from dataclasses import asdict
+
+    return asdict(make_assumptions(**assumptions))
 
 
 def _local_key(local: str | Path | None) -> str:

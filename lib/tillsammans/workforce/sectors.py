@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tillsammans.population.agegroups import WORKING_AGE
+
 #: Sector ids in report order, with Swedish labels.
 SECTORS: dict[str, str] = {
     "forskola": "Förskola",
@@ -156,11 +158,11 @@ def population_array(population: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     return sims, years, matrix.reshape(len(sims), len(years), 101)
 
 
-def working_age(population: pd.DataFrame, first_age: int = 20, pension_age: int = 66) -> pd.DataFrame:
-    """Residents from ``first_age`` to ``pension_age - 1`` and the total, per year: ``[sim,] year,
-    working_age, population``."""
+def working_age(population: pd.DataFrame, ages: tuple[int, int] = WORKING_AGE) -> pd.DataFrame:
+    """Residents of working age (default the study's 20–64, :data:`~tillsammans.population.agegroups.WORKING_AGE`)
+    and the total, per year: ``[sim,] year, working_age, population``."""
     index, matrix = age_matrix(population)
     out = index.copy()
-    out["working_age"] = matrix[:, first_age:pension_age].sum(axis=1)
+    out["working_age"] = matrix[:, ages[0]:ages[1] + 1].sum(axis=1)
     out["population"] = matrix.sum(axis=1)
     return out
