@@ -35,7 +35,11 @@ def browser():
 def _open(browser, path, screenshot_name):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    def console(m) -> None:
+        if m.type in ("error", "warning"):
+            problems.append(f"console {m.type}: {m.text}")
+
+    page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.goto(path.as_uri())
@@ -93,12 +97,14 @@ _LAYOUT = """() => {
   const tables = Array.from(document.querySelectorAll('table.data')).map(t => {
     const wrap = t.closest('.table-wrap');
     return {csv: wrap ? wrap.querySelectorAll('a.csv[download][href^="data:text/csv"]').length : 0,
-            caption: wrap && wrap.querySelector('p.caption') ? wrap.querySelector('p.caption').innerText.slice(0, 50) : ''};
+            caption: wrap && wrap.querySelector('p.caption')
+              ? wrap.querySelector('p.caption').innerText.slice(0, 50) : ''};
   });
   const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
   const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);
   return {overflow: Math.max(de.scrollWidth, document.body.scrollWidth) - de.clientWidth, images, tables, links, ids,
-          workbooks: document.querySelectorAll('a.workbook[download][href^="data:application/vnd.openxmlformats"]').length};
+          workbooks: document.querySelectorAll(
+            'a.workbook[download][href^="data:application/vnd.openxmlformats"]').length};
 }"""
 
 

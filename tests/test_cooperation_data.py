@@ -169,7 +169,8 @@ def test_ranking_follows_the_gap(processed_dir, result):
 def test_curated_tables_in_swedish_with_named_hosts(processed_dir, result):
     from tillsammans.cooperation import legal
 
-    english = r"\b(?:inferred|superseded|other|evidence|unverified|dissolved|official|stated|otherwise|began|briefens|yes|no|partly)\b"
+    english = (r"\b(?:inferred|superseded|other|evidence|unverified|dissolved|official|stated|otherwise|began|"
+               r"briefens|yes|no|partly)\b")
     for table in (legal.existing_table(result.existing, names=result.names), legal.legal_form_table()):
         shown = table.drop(columns="Källa").astype(str)
         found = shown.apply(lambda c: c.str.contains(english, case=False, regex=True))

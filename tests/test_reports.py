@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,43 +113,67 @@ def test_cli_parameter_parsing_keeps_codes_as_strings():
         "municipality": "0319", "end_year": 2050, "scenario": "base"}
 
 
-def _slow_notebook(path: Path, seconds: float) -> None:
-    """A synthetic notebook (built by the test) that takes ``municipality`` and sleeps."""
+def _slow_notebook(path: Path, seconds: float, started: Path | None = None) -> None:
+    """A synthetic notebook (built by the test) that takes ``municipality``, touches ``started`` and sleeps."""
     import nbformat
 
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
+    touch = f"import pathlib\npathlib.Path({str(started)!r}).touch()\n" if started else ""
     nb.cells = [nbformat.v4.new_code_cell('municipality = "0319"', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})\nprint('klar')")]
+                nbformat.v4.new_code_cell(f"{touch}import time\ntime.sleep({seconds})\nprint('klar')")]
     nbformat.write(nb, path)
 
 
-@pytest.mark.notebooks
-def test_interrupted_build_keeps_earlier_report_and_exits_nonzero(tmp_path):
-    """Ctrl-C during a build: non-zero exit, a summary, and the earlier good report left in place."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
+def _interrupt_build(tmp_path: Path, when: float | None) -> tuple[subprocess.Popen, str, bytes, Path]:
+    """Build a good report, then start a slow build and Ctrl-C it ``when`` seconds after its start (None: once
+    its notebook runs). Returns the process, its stderr, the good report's bytes and the reports folder."""
     notebook = tmp_path / "09_slow.ipynb"
     reports = tmp_path / "reports"
+    started = tmp_path / "started"
     env = {**os.environ, "TILLSAMMANS_REPORTS": str(reports)}
     command = [sys.executable, "-m", "tillsammans", "reports", "--municipalities", "0319",
                "--notebooks", str(notebook), "--no-progress"]
     _slow_notebook(notebook, 0)
     subprocess.run(command, env=env, check=True, capture_output=True)
-    good = reports / "0319-alvkarleby" / "09_slow.html"
-    before = good.read_bytes()
+    before = (reports / "0319-alvkarleby" / "09_slow.html").read_bytes()
 
-    _slow_notebook(notebook, 60)  # changed notebook: the cache does not skip it
+    _slow_notebook(notebook, 60, started)  # changed notebook: the cache does not skip it
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True, text=True)
-    time.sleep(6)
+    if when is None:
+        deadline = time.monotonic() + 120
+        while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert started.exists(), "the slow notebook never started"
+    else:
+        time.sleep(when)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
-    _, err = process.communicate(timeout=60)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"the build did not stop within 60 s of Ctrl-C ({when=})") from None
+    return process, err, before, reports
+
+
+@pytest.mark.notebooks
+def test_interrupted_build_keeps_earlier_report_and_exits_nonzero(tmp_path):
+    """Ctrl-C during a build: non-zero exit, a summary, and the earlier good report left in place."""
+    process, err, before, reports = _interrupt_build(tmp_path, None)
     assert process.returncode != 0
     assert "interrupted" in err
-    assert good.read_bytes() == before
+    assert (reports / "0319-alvkarleby" / "09_slow.html").read_bytes() == before
     assert not (reports / ".tmp").exists()
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("when", [1.0, 2.5, 4.0])
+def test_ctrl_c_at_any_moment_stops_the_build(tmp_path, when):
+    """Ctrl-C while the build starts (imports, kernels starting, papermill loading): the build stops within a
+    minute with a non-zero exit and the earlier report in place. Once hung until the kernels' start-up timeout,
+    when the signal came before the runner's try block."""
+    process, _, before, reports = _interrupt_build(tmp_path, when)
+    assert process.returncode != 0
+    assert (reports / "0319-alvkarleby" / "09_slow.html").read_bytes() == before

@@ -87,7 +87,8 @@ def test_sources_become_links():
     assert "&lt;b&gt;" in html
     table = plots.table(pd.DataFrame({"Källa": ["https://www.itcentrum.se/x/ ; https://lagen.nu/a:1"]}),
                         links=["Källa"]).html
-    assert '<a href="https://www.itcentrum.se/x/">itcentrum.se</a> ; <a href="https://lagen.nu/a:1">lagen.nu</a>' in table
+    assert ('<a href="https://www.itcentrum.se/x/">itcentrum.se</a> ; '
+            '<a href="https://lagen.nu/a:1">lagen.nu</a>') in table
 
 
 def test_network_colours_distinct_and_never_the_grey_of_the_rest():

@@ -60,7 +60,7 @@ def explain_top(
                 f"handläggare i en gemensam organisation mot {fmt_number(q['staff_alone'])} om var och en "
                 "bemannar för sig.")
         sector = cat.get("sector") if hasattr(cat, "get") else None
-        if sector_gaps is not None and sector in sector_gaps.index:
+        if sector_gaps is not None and isinstance(sector, str) and sector in sector_gaps.index:
             g = sector_gaps.loc[sector]
             where = SECTORS[sector].lower()
             if g["gap"] > 0:

@@ -403,7 +403,8 @@ def data_vintage(manifest: dict) -> str:
         latest = f"senast observerade folkmängd {latest_observed_year(manifest)}; "
     except ValueError:
         latest = ""
-    return (f"{latest}Kolada {span('kolada_values')}; SCB befolkning per kommun {span('population_municipality_total')}, "
+    return (f"{latest}Kolada {span('kolada_values')}; "
+            f"SCB befolkning per kommun {span('population_municipality_total')}, "
             f"ettårsklasser {span('population_municipality_age_sex')}; hämtad {origin.get('retrieved', '–')} "
             f"({how}); byggd {manifest.get('built', '–')}")
 

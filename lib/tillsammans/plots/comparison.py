@@ -137,9 +137,12 @@ def method_sentence(n: int) -> str:
 
     logs = [FEATURES[k].label.lower() for k in LOG_FEATURES]
     return (f"Kommunerna som liknar kommunen mest har valts på {in_words(len(FEATURES))} kännetecken från Kolada: "
-            f"{join_words([f.label.lower() for f in FEATURES.values()])}. Varje kännetecken standardiseras över landets "
-            f"290 kommuner ({join_words(logs)} på logaritmisk skala), så att alla väger lika, och likheten är avståndet "
-            f"mellan kommunernas standardiserade värden (euklidiskt avstånd, i standardavvikelser). De {in_words(n)} med "
+            f"{join_words([f.label.lower() for f in FEATURES.values()])}. "
+            f"Varje kännetecken standardiseras över landets "
+            f"290 kommuner ({join_words(logs)} på logaritmisk skala), så att alla väger lika, "
+            f"och likheten är avståndet "
+            f"mellan kommunernas standardiserade värden (euklidiskt avstånd, i standardavvikelser). "
+            f"De {in_words(n)} med "
             "kortast avstånd visas, i samma anda som Koladas liknande kommuner men med ett gemensamt urval för alla "
             "verksamheter.")
 
@@ -177,8 +180,8 @@ def comparison_sentences(
     values = table.set_index("region_code")
     clauses = [f"{article} {_position(values[col], own.region_code, high, low)} {noun} ({fmt(own[col])})"
                for col, article, noun, high, low, fmt in measures]
-    return [(f"Bland {own['name']} och de {in_words(len(others))} kommuner som liknar den mest ({join_words(others)}) har "
-            f"{own['name']} {join_words(clauses)}.")]
+    return [(f"Bland {own['name']} och de {in_words(len(others))} kommuner som liknar den mest ({join_words(others)}) "
+             f"har {own['name']} {join_words(clauses)}.")]
 
 
 __all__ = [

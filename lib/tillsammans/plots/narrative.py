@@ -279,7 +279,8 @@ def network_sentences(names: Sequence[str], population: pd.DataFrame, workforce_
         (f"Gapet mot vad kommunernas egna befolkningar troligen kan ge är {fmt_signed(gap)} årsarbetare år "
          f"{end_year}{rng('gap', 'årsarbetare', signed=True)}; störst är det i {name_of(worst.region_code)} "
          f"({fmt_signed(worst.gap_per_1000_end, 1)} per 1 000 invånare)."),
-        (f"Samverkan ger mest i {join_words([f.lower() for f in top_functions])}, enligt en rangordning som väger in var "
+        (f"Samverkan ger mest i {join_words([f.lower() for f in top_functions])}, "
+         f"enligt en rangordning som väger in var "
          "personalbristen finns."),
     ]
 

@@ -152,7 +152,8 @@ def derived_table(result) -> pd.DataFrame:
         ("Åldersfördelning 55+ år", "följer pensionsåldern",
          (f"Andel 55+ Kolada n00214, n20214, n30214{year('n00214')}; inom 55+ de som ännu inte gått i pension "
          "enligt fördelningen av pensionsåldern")),
-        ("Pensionsavgångar basåret, andel av personalen", fmt_percent(t["retirement_rate"]), "Modellens åldersfördelning"),
+        ("Pensionsavgångar basåret, andel av personalen", fmt_percent(t["retirement_rate"]),
+         "Modellens åldersfördelning"),
         ("Personalomsättning utöver pension, använd", f"{fmt_percent(t['turnover'])} per år", t["source"]),
     ]
     if "gross_mean" in t:

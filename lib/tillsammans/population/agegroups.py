@@ -24,7 +24,8 @@ SERVICE_AGE_GROUPS: dict[str, tuple[int, int]] = {
 }
 
 #: Broad age groups of the demographic indicators, the backtests and the interval coverage.
-BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {"0–19": (0, 19), "20–64": WORKING_AGE, "65–79": (65, 79), "80+": (80, 100)}
+BROAD_AGE_GROUPS: dict[str, tuple[int, int]] = {
+    "0–19": (0, 19), "20–64": WORKING_AGE, "65–79": (65, 79), "80+": (80, 100)}
 
 #: Kolada inhabitants by age group: KPI → (first age, last age). 20–64 is split at 45 from 2008 (45–64) and
 #: 2015 (20–44); the six groups without the split cover 0–100+ from 1994.

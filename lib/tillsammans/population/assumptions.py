@@ -172,7 +172,8 @@ class Assumptions:
         if self.fertility_as_of not in ("last", "long_run"):
             raise ValueError(f"fertility_as_of must be 'last' or 'long_run', got {self.fertility_as_of!r}")
         if self.international_migration not in ("scb", "history"):
-            raise ValueError(f"international_migration must be 'scb' or 'history', got {self.international_migration!r}")
+            raise ValueError("international_migration must be 'scb' or 'history', "
+                             f"got {self.international_migration!r}")
         if not isinstance(self.reconcile, bool):
             raise TypeError(f"reconcile must be True or False, got {self.reconcile!r}")
         if self.dwelling_path not in DWELLING_PATHS:

@@ -11,8 +11,8 @@ import pandas as pd
 
 from tillsammans.population.agegroups import BROAD_AGE_GROUPS, SERVICE_AGE_GROUPS, WORKING_AGE
 
-__all__ = ["BROAD_AGE_GROUPS", "SERVICE_AGE_GROUPS", "WORKING_AGE", "age_groups", "dependency_ratio", "dependency_ratio_of",
-           "working_age_share"]
+__all__ = ["BROAD_AGE_GROUPS", "SERVICE_AGE_GROUPS", "WORKING_AGE", "age_groups", "dependency_ratio",
+           "dependency_ratio_of", "working_age_share"]
 
 _VALUE = "population"
 

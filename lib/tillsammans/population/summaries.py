@@ -298,6 +298,8 @@ def dwellings_table(
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     code = inputs.registry.resolve(municipality, level="municipality")
     plan = prepare_region(code, None, end_year, "housing", inputs, **assumptions).housing
+    if plan is None:  # the housing scenario always makes a plan; a model without one is a programming error
+        raise RuntimeError(f"the housing scenario made no dwelling plan for {code}")
     seen = completions(inputs, code)
     history = pd.DataFrame({"year": seen.index.astype(int), "dwellings": seen.to_numpy(), "kind": "observed"})
     out = pd.concat([history[history["year"] >= history_from], plan.path.frame()], ignore_index=True)

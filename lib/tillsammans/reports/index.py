@@ -129,7 +129,8 @@ table.sortable th[aria-sort="ascending"], table.sortable th[aria-sort="descendin
 dl.definitions { font-size: 14px; max-width: 80ch; }
 dl.definitions dt { font-weight: 600; display: inline; } dl.definitions dd { display: inline; margin: 0; }
 dl.definitions dd::after { content: ""; display: block; margin-bottom: 4px; }
-.search input { font: inherit; padding: 6px 10px; width: min(100%, 360px); border: 1px solid #9aa0a6; border-radius: 4px; }
+.search input { font: inherit; padding: 6px 10px; width: min(100%, 360px);
+                border: 1px solid #9aa0a6; border-radius: 4px; }
 .search .count { color: var(--muted); font-size: 14px; margin-left: 8px; }
 """
 
@@ -346,7 +347,8 @@ def render_index(rows: list[dict], network: dict, manifest: dict, reports: Path 
     shown = [c for c in columns() if any(r["keys"].get(c.key) is not None for r in rows)] or columns()
     intro = (
         f'<header class="front"><h1>C-Tillsammans: befolkning, välfärdens personal och samverkan</h1>'
-        f'<p class="lead">{html.escape(listed)} i {html.escape(county)} samarbetar i nätverket C-Tillsammans. Andelen invånare '
+        f'<p class="lead">{html.escape(listed)} i {html.escape(county)} samarbetar i nätverket C-Tillsammans. '
+        "Andelen invånare "
         f"i arbetsför ålder minskar samtidigt som välfärden behöver fler anställda. Förstudien visar hur "
         f"befolkningen utvecklas, hur mycket personal varje kommun behöver och kan rekrytera, och var samverkan "
         f"lönar sig.</p>"

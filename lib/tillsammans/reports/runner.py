@@ -448,21 +448,24 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
     own = executor is None
     pool: KernelPool | None = None
     workers = None
-    if executor is None:
-        workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
-        pool = KernelPool(size=workers)
-        pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
-        executor = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
-    from tqdm.auto import tqdm
-
-    from tillsammans.reports import worker
-
     tmp = reports / TMP_DIR / f"{os.getpid()}-{time.time_ns()}"
     tmp.mkdir(parents=True)
     started, cpu_before = time.perf_counter(), os.times()
-    bar = tqdm(total=len(todo), desc="Rapporter", unit="nb", disable=not progress)
+    bar = None
     futures: dict = {}
+    # Everything from the first kernel on sits inside the try: a Ctrl-C while the kernels start or papermill is
+    # imported must stop the kernels too, or the interpreter waits for them at exit.
     try:
+        if executor is None:
+            workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo)))
+            pool = KernelPool(size=workers)
+            pool.prestart(workers, fingerprint)  # the kernels warm up while this process imports papermill
+            executor = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+        from tqdm.auto import tqdm
+
+        from tillsammans.reports import worker
+
+        bar = tqdm(total=len(todo), desc="Rapporter", unit="nb", disable=not progress)
         for job, key in todo:
             source = Path(job.notebook).read_text(encoding="utf-8")
             futures[executor.submit(worker.render, job, source, job.title, timeout, retries, fingerprint,
@@ -499,8 +502,9 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
         results.extend(Result(job, "interrupted") for job, _ in todo if job not in done)
         raise BuildInterrupted(results) from None
     finally:
-        bar.close()
-        if own:
+        if bar is not None:
+            bar.close()
+        if own and executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
             pool.shutdown()

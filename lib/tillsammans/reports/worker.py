@@ -60,7 +60,7 @@ def _register_engine() -> None:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, kernel=None, deadline=None, holder=None,
                                      start_timeout=60, **_ignored):
-            def time_left(_cell) -> float:
+            def time_left(_cell) -> float | None:
                 return max(0.5, deadline - time.monotonic()) if deadline else None
 
             if holder is not None:
@@ -94,7 +94,7 @@ _engine_registered = False
 
 
 def _ensure_engine() -> None:
-    global _engine_registered
+    global _engine_registered  # noqa: PLW0603 -- papermill's engine registry is process-wide; register once
     with _ENGINE_READY:
         if not _engine_registered:
             _register_engine()

@@ -80,7 +80,7 @@ def gap(need_total: pd.DataFrame, supplied: pd.DataFrame) -> pd.DataFrame:
         of the residents 20–64.
     """
     keys = [k for k in ("sim", "year") if k in need_total.columns]
-    frame = need_total[keys + ["staff_need"]].merge(supplied, on=keys, how="inner")
+    frame = need_total[[*keys, "staff_need"]].merge(supplied, on=keys, how="inner")
     frame["gap"] = frame["staff_need"] - frame["supply"]
     first = frame.groupby([k for k in keys if k != "year"])["gap"].transform("first") if "sim" in keys \
         else frame["gap"].iloc[0]
@@ -88,8 +88,9 @@ def gap(need_total: pd.DataFrame, supplied: pd.DataFrame) -> pd.DataFrame:
     frame["gap_per_1000"] = frame["gap"] / frame["population"] * 1000
     frame["gap_share_working_age"] = frame["gap"] / frame["working_age"]
     frame["need_share_working_age"] = frame["staff_need"] / frame["working_age"]
-    return frame[keys + ["staff_need", "supply", "gap", "gap_change", "gap_per_1000", "gap_share_working_age",
-                         "need_share_working_age"]].reset_index(drop=True)
+    columns = [*keys, "staff_need", "supply", "gap", "gap_change", "gap_per_1000", "gap_share_working_age",
+               "need_share_working_age"]
+    return frame[columns].reset_index(drop=True)
 
 
 def sector_gap(need: pd.DataFrame, supply_total: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +104,7 @@ def sector_gap(need: pd.DataFrame, supply_total: pd.DataFrame, sectors: pd.DataF
     shares = sectors.set_index("sector")["staff"]
     shares = shares / shares.sum()
     keys = [k for k in ("sim", "year") if k in need.columns]
-    frame = need[keys + ["sector", "staff_need"]].merge(supply_total[keys + ["supply"]], on=keys)
+    frame = need[[*keys, "sector", "staff_need"]].merge(supply_total[[*keys, "supply"]], on=keys)
     frame["supply"] = frame["supply"] * frame["sector"].map(shares)
     frame["gap"] = frame["staff_need"] - frame["supply"]
     return frame
@@ -230,4 +231,5 @@ def run_paths(prepared: Prepared, population: np.ndarray, years: np.ndarray, pro
     supplied = supply_array(population, years, prepared.base_year, prepared.factors, retirement_age,
                             employment_level)
     return {"years": years, "need": need, **flows, "supply": supplied["supply"],
-            "population": population.sum(axis=2), "working_age": population[:, :, WORKING_AGE[0]:WORKING_AGE[1] + 1].sum(axis=2)}
+            "population": population.sum(axis=2),
+            "working_age": population[:, :, WORKING_AGE[0]:WORKING_AGE[1] + 1].sum(axis=2)}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,12 +45,18 @@ def municipal_seed(seed: int, municipality: str) -> int:
     return int(seed) + int(municipality)
 
 
-def _seeds(joint: str, seed: int, code: str) -> dict[str, int | None]:
+class _Seeds(NamedTuple):
+    population: int
+    common: int | None  # the seed of the shocks the municipalities share (None: none shared)
+    assumptions: int
+
+
+def _seeds(joint: str, seed: int, code: str) -> _Seeds:
     if joint == "shared":
-        return {"population": municipal_seed(seed, code), "common": seed, "assumptions": seed}
+        return _Seeds(municipal_seed(seed, code), seed, seed)
     if joint == "common":
-        return {"population": seed, "common": None, "assumptions": seed}
-    return {"population": municipal_seed(seed, code), "common": None, "assumptions": municipal_seed(seed, code)}
+        return _Seeds(seed, None, seed)
+    return _Seeds(municipal_seed(seed, code), None, municipal_seed(seed, code))
 
 
 def _check(municipalities: Sequence[str], n_sims: int, joint: str) -> list[str]:
@@ -91,10 +97,10 @@ def network_results(
     for code in codes:
         seeds = _seeds(joint, seed, code)
         pop = population.project_population(code, end_year, scenario, inputs=inputs)
-        sims = population.simulate_population(code, end_year, scenario, n_sims=n_sims, seed=seeds["population"],
-                                              common_seed=seeds["common"], inputs=inputs)
+        sims = population.simulate_population(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
+                                              common_seed=seeds.common, inputs=inputs)
         results[code] = workforce(code, pop, sims, local=local_for(code, local), processed_dir=processed_dir,
-                                  seed=seeds["assumptions"], **assumptions)
+                                  seed=seeds.assumptions, **assumptions)
     return results
 
 
@@ -108,10 +114,12 @@ def network_total(results: dict[str, WorkforceResult], q: Sequence[float] = QUAN
         (cumulative from the base year) and ``gap`` (årsarbetare, all sectors).
     """
     first = next(iter(results.values()))
-    if any(r.paths is None for r in results.values()):
+    paths = [r.paths for r in results.values() if r.paths is not None]
+    if len(paths) != len(results):
         raise ValueError("every result needs its simulated paths (workforce(..., sim_population=...))")
-    years = first.paths["years"]
-    if any(not np.array_equal(r.paths["years"], years) or r.n_paths != first.n_paths for r in results.values()):
+    years = paths[0]["years"]
+    if any(not np.array_equal(p["years"], years) for p in paths) or any(
+            r.n_paths != first.n_paths for r in results.values()):
         raise ValueError("the municipalities' paths must cover the same years and number of paths")
     central = {
         "staff_need": sum(r.need_total.set_index("year")["staff_need"].reindex(years).to_numpy()
@@ -122,7 +130,7 @@ def network_total(results: dict[str, WorkforceResult], q: Sequence[float] = QUAN
     }
     frames = []
     for output in OUTPUTS:
-        total = sum(r.paths[output][:, :, -1] for r in results.values())  # paths × years
+        total = sum(p[output][:, :, -1] for p in paths)  # paths × years
         values = np.quantile(total, list(q), axis=0).T
         frame = pd.DataFrame(values, columns=[quantile_name(float(x)) for x in q])
         frames.append(frame.assign(year=years, output=output, central=central[output]))
