@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tillsammans import cache
+from tillsammans import cache, integrity
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_npz_with_pickled_objects_is_refused_on_read(folder, tmp_path, monkeypat
     import json
 
     meta = json.loads((entry / "entry.json").read_text())
-    meta["files"]["arrays.npz"] = cache._sha256(entry / "arrays.npz")
+    meta["files"]["arrays.npz"] = integrity.sha256(entry / "arrays.npz")
     (entry / "entry.json").write_text(json.dumps(meta))
     with pytest.raises(cache.DamagedEntry):
         cache.read_entry(entry)
