@@ -146,6 +146,15 @@ def scb_national(inputs: PopulationInputs) -> NationalProjection:
     return inputs.memo(("scb_national",), lambda: _compute(inputs))
 
 
+def scb_end_year(scb: NationalProjection, end_year: int | None) -> int:
+    """``end_year`` checked against the years of SCB's national projection (None: its last year)."""
+    last = int(scb.years[-1]) if end_year is None else int(end_year)
+    if not scb.years[0] <= last <= scb.years[-1]:
+        raise ValueError(f"end_year={end_year!r} outside SCB's national projection; allowed: "
+                         f"{scb.years[0]}–{scb.years[-1]}")
+    return last
+
+
 def national_projection(
     end_year: int | None = None,
     from_year: int = 2019,
@@ -172,10 +181,7 @@ def national_projection(
     """
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     scb = scb_national(inputs)
-    last = int(scb.years[-1]) if end_year is None else int(end_year)
-    if not scb.years[0] <= last <= scb.years[-1]:
-        raise ValueError(f"end_year={end_year!r} outside SCB's national projection; allowed: "
-                         f"{scb.years[0]}–{scb.years[-1]}")
+    last = scb_end_year(scb, end_year)
     observed_years = [y for y in inputs.single_age_years("00") if from_year <= y < scb.years[0]]
     frames = []
     for y in observed_years:

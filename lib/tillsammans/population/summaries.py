@@ -16,7 +16,7 @@ from tillsammans.municipalities import SWEDEN
 from tillsammans.population.backtest import backtest_errors
 from tillsammans.population.indicators import WORKING_AGE, dependency_ratio, working_age_share
 from tillsammans.population.inputs import PopulationInputs, load_inputs
-from tillsammans.population.national import national_projection, scb_national
+from tillsammans.population.national import national_projection, scb_end_year, scb_national
 from tillsammans.population.projection import project_population, project_sum
 from tillsammans.population.scenarios import SCENARIOS
 
@@ -190,11 +190,7 @@ def national_comparison(
     from tillsammans.cache import cached
 
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
-    scb = scb_national(inputs)
-    last = int(scb.years[-1]) if end_year is None else int(end_year)
-    if not scb.years[0] <= last <= scb.years[-1]:
-        raise ValueError(f"end_year={end_year!r} outside SCB's national projection; allowed: "
-                         f"{scb.years[0]}–{scb.years[-1]}")
+    last = scb_end_year(scb_national(inputs), end_year)
     return cached("population_national_comparison", lambda: _national_comparison(inputs, last),
                   modules=["tillsammans.population"], parameters={"end_year": last},
                   processed_dir=inputs.processed_dir, enabled=cache)
