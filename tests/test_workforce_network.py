@@ -129,6 +129,39 @@ def test_population_sensitivity_identities(processed_dir):
     assert (pure["gap_change"].abs() > 0).all()
 
 
+@pytest.mark.parametrize("assumptions", [{}, {"turnover": 0.04, "productivity": 0.004, "retirement_age": 66.5}])
+def test_light_path_gives_exactly_the_key_figures_of_workforce(processed_dir, assumptions):
+    """population_sensitivity reads the central run only (prepare_staff → prepare → central_run →
+    central_key_figures); for two municipalities it equals the full workforce()'s key figures bit for bit,
+    also with the staff side prepared once and reused for another population."""
+    for code in SMALL:
+        pop = population.project_population(code, 2037, processed_dir=processed_dir)
+        full = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
+        staff = wf.prepare_staff(code, local=None, processed_dir=processed_dir, **assumptions)
+        other = population.project_population(code, 2037, processed_dir=processed_dir, window_years=9)
+        wf.central_run(wf.prepare(code, other, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0],
+                       other, wf.make_assumptions(**assumptions))  # the staff side is not changed by a run
+        prepared = wf.prepare(code, pop, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0]
+        run = wf.central_run(prepared, pop, wf.make_assumptions(**assumptions))
+        light = wf.central_key_figures(prepared.sectors, prepared.turnover, run.recruitment, run.gap,
+                                       prepared.base_year, run.end_year)
+        assert light == full
+    table = wf.population_sensitivity(SMALL, 2037, variants={}, local=None, processed_dir=processed_dir,
+                                      cache=False, **assumptions).set_index("region_code")
+    for code in SMALL:
+        pop = population.project_population(code, 2037, processed_dir=processed_dir)
+        k = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
+        assert (table.loc[code, "staff_need"], table.loc[code, "recruitment_need"], table.loc[code, "gap"]) == (
+            k["need_end"], k["cum_recruitment_need"], k["gap_end"])
+
+
+def test_staff_inputs_of_another_municipality_are_an_error(processed_dir):
+    staff = wf.prepare_staff("0319", local=None, processed_dir=processed_dir)
+    pop = population.project_population("0331", 2030, processed_dir=processed_dir)
+    with pytest.raises(ValueError, match="staff_inputs are of 0319"):
+        wf.prepare("0331", pop, processed_dir=processed_dir, staff_inputs=staff)
+
+
 def test_default_population_variants_are_the_population_models_own_choices():
     names = set(population.ASSUMPTION_NAMES) | {"jump_off"}
     for variant, changes in wf.POPULATION_VARIANTS.items():
