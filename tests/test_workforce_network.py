@@ -219,3 +219,23 @@ def test_backtest_error_measures_known_answers():
     assert drivers.loc[0, "staff_at_jump_off"] == 400.0 and bool(drivers.loc[0, "break"])
     with pytest.raises(ValueError, match="unknown method"):
         wf.backtest_drivers(frame, method="oracle")
+
+
+def test_paths_as_arrays_give_the_results_of_the_frame(inputs):
+    """simulate_ages + workforce(sim_ages=…) (the network's route, issue 12) equals simulate_population +
+    workforce(sim_population=…) exactly: intervals, tornado and per-path arrays."""
+    pop = population.project_population("0319", 2035, inputs=inputs)
+    frame = population.simulate_population("0319", 2035, n_sims=60, seed=7, common_seed=3, inputs=inputs)
+    years, persons = population.simulate_ages("0319", 2035, n_sims=60, seed=7, common_seed=3, inputs=inputs)
+    assert persons.shape == (60, len(years), 101)
+    by_frame = wf.workforce("0319", pop, frame, seed=11)
+    by_arrays = wf.workforce("0319", pop, sim_ages=(years, persons), seed=11)
+    assert by_arrays.key_figures() == by_frame.key_figures()
+    pd.testing.assert_frame_equal(by_arrays.intervals, by_frame.intervals, check_exact=True)
+    pd.testing.assert_frame_equal(by_arrays.tornado, by_frame.tornado, check_exact=True)
+    for name, value in by_frame.paths.items():
+        np.testing.assert_array_equal(by_arrays.paths[name], value)
+    with pytest.raises(ValueError, match="once"):
+        wf.workforce("0319", pop, frame, sim_ages=(years, persons))
+    with pytest.raises(ValueError, match="101 ages"):
+        wf.workforce("0319", pop, sim_ages=(years, persons[:, :, :50]))

@@ -106,10 +106,10 @@ def network_results(
     for code in codes:
         seeds = _seeds(joint, seed, code)
         pop = population.project_population(code, end_year, scenario, inputs=inputs)
-        sims = population.simulate_population(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
-                                              common_seed=seeds.common, inputs=inputs)
-        results[code] = workforce(code, pop, sims, local=local_for(code, local), processed_dir=processed_dir,
-                                  seed=seeds.assumptions, **assumptions)
+        paths = population.simulate_ages(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
+                                         common_seed=seeds.common, inputs=inputs)
+        results[code] = workforce(code, pop, sim_ages=paths, local=local_for(code, local),
+                                  processed_dir=processed_dir, seed=seeds.assumptions, **assumptions)
     return results
 
 

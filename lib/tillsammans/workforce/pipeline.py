@@ -283,7 +283,8 @@ def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame,
 
 def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.DataFrame | None = None,
               base_year: int | None = None, local: str | Path | None = "auto", processed_dir: Path | None = None,
-              seed: int = DEFAULT_SEED, **assumptions) -> WorkforceResult:
+              seed: int = DEFAULT_SEED, sim_ages: tuple[np.ndarray, np.ndarray] | None = None,
+              **assumptions) -> WorkforceResult:
     """Run the whole workforce model for one municipality.
 
     Parameters
@@ -295,6 +296,10 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     sim_population : DataFrame, optional
         Simulated paths ``sim, year, age, population [, sex]``: with them the Monte Carlo draws the
         workforce assumptions once per path and gives intervals and the tornado.
+    sim_ages : (ndarray, ndarray), optional
+        The same paths as arrays, ``(years, persons paths × years × 101)``
+        (:func:`tillsammans.population.simulate_ages`), instead of ``sim_population``: no long frame to build
+        and read back (faster for many municipalities; the same results).
     base_year : int, optional
         Default :func:`tillsammans.workforce.base_year` (the latest year with staff data).
     local : "auto", path or None
@@ -321,8 +326,19 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     ranges = assumption_ranges(a, prepared)
     bands = torn = paths = None
     n_paths = 0
-    if sim_population is not None:
+    if sim_population is not None and sim_ages is not None:
+        raise ValueError("pass the simulated paths once: sim_population (a frame) or sim_ages (arrays)")
+    if sim_ages is not None:
+        sim_years, sim_pop = np.asarray(sim_ages[0]), np.asarray(sim_ages[1], dtype=float)
+        if sim_pop.ndim != 3 or sim_pop.shape[1:] != (len(sim_years), 101):
+            raise ValueError(f"sim_ages holds persons of shape {sim_pop.shape}; expected paths × "
+                             f"{len(sim_years)} years × 101 ages")
+        if (sim_pop < 0).any():
+            raise ValueError("simulated paths have negative counts")
+        sims = np.arange(len(sim_pop))
+    elif sim_population is not None:
         sims, sim_years, sim_pop = population_array(sim_population)
+    if sim_population is not None or sim_ages is not None:
         draws = draw_assumptions(ranges, len(sims), seed)
         paths = simulate(prepared, sim_pop, sim_years, draws, a.retirement_age_sd)
         bands = intervals(paths)
