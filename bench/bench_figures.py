@@ -139,7 +139,8 @@ def run_report(notebook: str, municipality: str) -> float:
         for source in cells(notebook, municipality):
             result = shell.run_cell(source, store_history=False, silent=False)
             if not result.success:
-                raise SystemExit(f"{notebook} ({municipality}) failed: {result.error_in_exec or result.error_before_exec}")
+                error = result.error_in_exec or result.error_before_exec
+                raise SystemExit(f"{notebook} ({municipality}) failed: {error}")
     return time.perf_counter() - start
 
 

@@ -11,15 +11,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
 
-from tillsammans import plots  # noqa: E402
-from tillsammans.formatting import MINUS, NBSP, fmt_number, fmt_percent  # noqa: E402
-from tillsammans.plots import downloads  # noqa: E402
+from tillsammans import plots
+from tillsammans.formatting import MINUS, NBSP, fmt_number, fmt_percent
+from tillsammans.plots import downloads
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +96,8 @@ def test_table_cells_and_download():
     table = plots.table(frame, decimals={"Kvot": 2, "Behov": 0}, percent=["Andel"])
     assert ("<tr><td>Enköping</td><td class=num>45\u00a0000</td><td class=num>0,74</td>"
             "<td class=num>12,3\u00a0%</td><td class=num>2</td></tr>") in table.html
-    assert (f"<tr><td>–</td><td class=num>1\u00a0200</td><td class=num>0,00</td>"
-            f"<td class=num>50,0\u00a0%</td><td class=num>–</td></tr>") in table.html
+    assert ("<tr><td>–</td><td class=num>1\u00a0200</td><td class=num>0,00</td>"
+            "<td class=num>50,0\u00a0%</td><td class=num>–</td></tr>") in table.html
     assert (f"<tr><td>Älv&lt;karleby&gt;</td><td class=num>{MINUS}3</td><td class=num>–</td>"
             f"<td class=num>–</td><td class=num>0</td></tr>") in table.html
     record = table.record
@@ -111,8 +111,8 @@ def test_download_frame_rounds_floats_without_negative_zero():
     frame = pd.DataFrame({"a": [-0.4, 2.5, np.nan, 1e6 + 0.5], "b": [-0.004, 1.005, 2.675, np.nan]})
     out = downloads.download_frame(frame, decimals={"a": 0, "b": 2})
     assert str(out["a"].dtype) == "Int64" and out["a"].tolist() == [0, 2, pd.NA, 1000000]
-    assert out["b"].dtype == np.float64
-    assert np.signbit(out["b"].to_numpy()[0]) == np.False_ and out["b"].tolist()[1:3] == [1.0, 2.68]  # numpy rounds 2.675 up (as pandas)
+    assert out["b"].dtype == np.float64  # rounded by numpy, as pandas rounds: 2.675 gives 2.68
+    assert np.signbit(out["b"].to_numpy()[0]) == np.False_ and out["b"].tolist()[1:3] == [1.0, 2.68]
     assert list(out.index) == [0, 1, 2, 3]
     csv = downloads.to_csv(out).decode("utf-8-sig")
     assert csv.splitlines() == ["a;b", "0;0,0", "2;1,0", ";2,68", "1000000;"]

@@ -37,7 +37,7 @@ def _number(value: Any) -> float | None:
         return None
     if isinstance(value, (float, int)):  # the common case (numpy's float64 is a float), without pandas
         number = float(value)
-        return None if number != number else number
+        return None if math.isnan(number) else number
     try:
         if pd.isna(value):
             return None
