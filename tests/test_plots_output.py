@@ -8,6 +8,7 @@ download follow the documented rounding (synthetic frames, built here).
 import io
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -122,3 +123,40 @@ def test_download_frame_keeps_a_frames_own_index_out():
     frame = pd.DataFrame({"x": [1.25, 2.5]}, index=[7, 3])
     out = downloads.download_frame(frame, decimals=1)
     assert list(out.index) == [0, 1] and out["x"].tolist() == [1.2, 2.5]
+
+
+def _pyramid_frame(scale: float) -> pd.DataFrame:
+    ages = np.arange(0, 101)
+    return pd.DataFrame({"sex": np.repeat(["male", "female"], ages.size), "age": np.tile(ages, 2),
+                         "population": scale * np.r_[np.linspace(100, 10, ages.size), np.linspace(90, 12, ages.size)]})
+
+
+def _barh_pyramid(ax, frame, outline, label):
+    """The pyramid as it was drawn before its bars became one collection (the reference)."""
+    def prepared(data):
+        wide = data.pivot_table(index="age", columns="sex", values="population", aggfunc="sum").sort_index()
+        return wide / wide.to_numpy().sum()
+
+    wide, other = prepared(frame), prepared(outline)
+    ages = wide.index.to_numpy()
+    ax.barh(ages, -wide["male"], height=1.0, color=plots.PALETTE["male"], label="Män", linewidth=0)
+    ax.barh(ages, wide["female"], height=1.0, color=plots.PALETTE["female"], label="Kvinnor", linewidth=0)
+    ax.step(-other["male"], other.index, where="mid", color="black", linewidth=0.8, label=label)
+    ax.step(other["female"], other.index, where="mid", color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _p: fmt_percent(abs(x), 2)))
+    ax.set_ylabel("Ålder")
+    ax.set_ylim(-0.5, ages.max() + 0.5)
+    ax.axvline(0, color="black", linewidth=0.5)
+    ax.legend(loc="upper right")
+
+
+def test_pyramid_bars_as_one_collection_draw_the_same_pixels():
+    frame, outline = _pyramid_frame(1.0), _pyramid_frame(1.3)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    plots.pyramid(ax, frame, share=True, outline=outline, outline_label="Länet")
+    fig_ref, ax_ref = plt.subplots(figsize=(7, 6))
+    _barh_pyramid(ax_ref, frame, outline, "Länet")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Länet", "Män", "Kvinnor"]
+    assert [t.get_text() for t in ax_ref.get_legend().get_texts()] == ["Länet", "Män", "Kvinnor"]
+    assert ax.get_xlim() == ax_ref.get_xlim()
+    assert np.array_equal(_pixels(plots.png(fig)), _pixels(plots.png(fig_ref)))
