@@ -160,3 +160,8 @@ def test_pyramid_bars_as_one_collection_draw_the_same_pixels():
     assert [t.get_text() for t in ax_ref.get_legend().get_texts()] == ["Länet", "Män", "Kvinnor"]
     assert ax.get_xlim() == ax_ref.get_xlim()
     assert np.array_equal(_pixels(plots.png(fig)), _pixels(plots.png(fig_ref)))
+
+
+def test_download_frame_refuses_an_infinite_whole_number():
+    with pytest.raises(OverflowError, match="infinity"):
+        downloads.download_frame(pd.DataFrame({"x": [1.0, np.inf]}), decimals=0)

@@ -89,7 +89,9 @@ def download_frame(frame: pd.DataFrame, decimals: int | dict[str, int] = 0, perc
 
 
 def _integers(rounded: np.ndarray) -> pd.arrays.IntegerArray:
-    """Whole floats as nullable integers (``Int64``), NaN as missing."""
+    """Whole floats as nullable integers (``Int64``), NaN as missing; an infinite value raises."""
+    if np.isinf(rounded).any():
+        raise OverflowError("cannot convert float infinity to integer (a table's download holds ±inf)")
     missing = np.isnan(rounded)
     return pd.arrays.IntegerArray(np.where(missing, 0, rounded).astype(np.int64), missing)
 
