@@ -391,7 +391,7 @@ def _bars(ax, y: np.ndarray, width: np.ndarray, color: str, label: str):
     zero = np.zeros_like(width)
     corners = np.stack([np.c_[zero, y - 0.5], np.c_[width, y - 0.5], np.c_[width, y + 0.5], np.c_[zero, y + 0.5]],
                        axis=1)
-    bars = PolyCollection(corners, facecolors=color, edgecolors="face", linewidths=0, label=label)
+    bars = PolyCollection(list(corners), facecolors=color, edgecolors="face", linewidths=0, label=label)
     ax.add_collection(bars)
     return bars
 
