@@ -267,3 +267,19 @@ def test_compared_regions_are_kept_but_never_shared(inputs):
     first.loc[:, "population"] = -1.0
     again = pop.compare_regions(["0381", "03", "00"], 2030, inputs=inputs)
     pd.testing.assert_frame_equal(again, expected)
+
+
+def test_yearly_quantiles_from_the_array_equal_the_grouped_route(inputs):
+    """population_quantiles reads a simulate_population frame's yearly totals from its array (issue 12): the
+    same quantiles, bit for bit, as grouping the frame (which any other layout takes)."""
+    sims = pop.simulate_population("0319", 2032, n_sims=50, seed=3, inputs=inputs)
+    for wide in (True, False):
+        fast = pop.population_quantiles(sims, wide=wide)
+        grouped = pop.population_quantiles(sims.assign(region_code="x"), wide=wide)  # another layout
+        pd.testing.assert_frame_equal(fast, grouped, check_exact=True)
+    from tillsammans.population.stochastic import _yearly_totals
+
+    shuffled = sims.sample(frac=1.0, random_state=0)
+    assert _yearly_totals(shuffled) is None  # not the model's layout: grouped, the same numbers to rounding
+    pd.testing.assert_frame_equal(pop.population_quantiles(shuffled, wide=True),
+                                  pop.population_quantiles(sims, wide=True))
