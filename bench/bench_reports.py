@@ -14,7 +14,9 @@ Prints, in one run on this machine, each figure for ``--runs`` runs with the med
 With ``--all`` it then renders all 290 municipalities + the network once and prints the total and the mean
 per notebook. The machine is shared: the load average is printed with each run.
 
-Usage: ``python bench/bench_reports.py [--municipalities default|CODES] [--runs 3] [--skip-naive] [--all]``.
+Usage: ``python bench/bench_reports.py [--municipalities default|CODES] [--runs 3] [--skip-naive] [--all]
+[--baseline PATH]``; with ``--baseline`` (a checkout of older code) its runner and one-parameter rebuild are timed
+in the same runs, for before/after ratios measured side by side.
 Goals: runner ≤ 0.25 × naive; all 290 + network ≤ 12 min; rebuild ≤ 1 s; export ≤ 0.2 s per report;
 one changed parameter ≤ 10 s.
 """
@@ -49,11 +51,13 @@ def papermill_cli(notebook: Path, output: Path, parameters: dict) -> float:
     return time.perf_counter() - start
 
 
-def reports_cli(reports: Path, *args: str) -> float:
+def reports_cli(reports: Path, *args: str, root: Path = ROOT) -> float:
+    """Seconds of one ``python -m tillsammans reports`` run of the code in ``root`` (this checkout by default;
+    ``--baseline`` names another, e.g. a git worktree of the commit before a change, run with this venv)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=ROOT,
-                          check=False, capture_output=True, text=True,
-                          env={**ENV, "TILLSAMMANS_REPORTS": str(reports)})
+    env = {**ENV, "PYTHONPATH": str(root / "lib"), "TILLSAMMANS_HOME": str(root), "TILLSAMMANS_REPORTS": str(reports)}
+    done = subprocess.run([sys.executable, "-m", "tillsammans", "reports", "--no-progress", *args], cwd=root,
+                          check=False, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"reports {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -139,6 +143,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--all", action="store_true", help="also render all 290 + network once")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of older code (its data/ a link to this one's): its runner and one-parameter "
+                             "rebuild are timed in the same runs, alternating, for a before/after ratio")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "lib"))
     from tillsammans.municipalities import registry
@@ -151,7 +158,8 @@ def main() -> int:
     print(f"{len(jobs)} notebook runs ({len(codes)} municipalities, network: {bool(network)}), {cores} cores; "
           f"code: {ROOT}")
     figures: dict[str, list[float]] = {k: [] for k in ("naive", "runner", "ratio", "rebuild", "export_mean",
-                                                        "export_first", "one_param")}
+                                                        "export_first", "one_param", "base_runner", "base_one_param",
+                                                        "vs_base", "vs_base_one")}
     inside_naive: dict[str, float] = {}
     inside_runner: dict[str, float] = {}
     phases: dict[str, float] = {}
@@ -179,6 +187,14 @@ def main() -> int:
             figures["export_mean"].append(sum(times) / len(times))
             figures["one_param"].append(reports_cli(reports, "--municipalities", "0319",
                                                     "-p", f"end_year={2041 + run}"))
+            if args.baseline is not None:
+                base = tmp / "baseline"
+                figures["base_runner"].append(reports_cli(base, "--municipalities", args.municipalities, "--force",
+                                                          root=args.baseline))
+                figures["base_one_param"].append(reports_cli(base, "--municipalities", "0319", "-p",
+                                                             f"end_year={2041 + run}", root=args.baseline))
+                figures["vs_base"].append(figures["runner"][-1] / figures["base_runner"][-1])
+                figures["vs_base_one"].append(figures["one_param"][-1] / figures["base_one_param"][-1])
             print(f"  done; load average {load()}", flush=True)
 
         n = args.runs
@@ -192,6 +208,12 @@ def main() -> int:
         print(row("HTML export, mean per report", figures["export_mean"], "goal ≤ 0.2 s", digits=3))
         print(row("HTML export, first (compiles)", figures["export_first"], digits=3))
         print(row("one municipality, end_year changed", figures["one_param"], "goal ≤ 10 s", digits=2))
+        if figures["base_runner"]:
+            print(f"baseline code: {args.baseline}")
+            print(row(f"baseline runner --force ({len(jobs)} nb)", figures["base_runner"]))
+            print(row("runner / baseline runner", figures["vs_base"], unit="", digits=2))
+            print(row("baseline one municipality, end_year", figures["base_one_param"], digits=2))
+            print(row("one municipality / baseline", figures["vs_base_one"], unit="", digits=2))
 
         print("\nwhere the time goes (sum over notebooks, mean per run):")
         if inside_naive:

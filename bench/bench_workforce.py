@@ -1,6 +1,7 @@
 """Benchmark and key figures of the workforce model (prints; not a test).
 
-Usage: ``.venv/bin/python bench/bench_workforce.py [n_sims] [repeats]``
+Usage: ``.venv/bin/python bench/bench_workforce.py [n_sims] [repeats]``, or
+``.venv/bin/python bench/bench_workforce.py rebuild [repeats]`` for the timings 6–8 only.
 
 Timings (median of ``repeats`` runs, with the fastest and slowest; the machine is shared, so say what else ran):
 
@@ -13,6 +14,14 @@ Timings (median of ``repeats`` runs, with the fastest and slowest; the machine i
 4. the demand backtest of all 290 municipalities (target ≤ 60 s);
 5. the population-calibration sensitivity of the seven (nine variants).
 
+What a rebuild after a changed ``end_year`` pays (issue 12: one municipality's cached rebuild ≤ 10 s), each
+run with a new end year so the disk cache misses (``cache=False``; the per-session memory of the population
+model is warmed by one call with another end year first):
+
+6. ``population_sensitivity`` of the seven;
+7. ``network_workforce`` of the seven with 1000 paths (incl. their population paths);
+8. ``workforce()`` of one municipality per call, without and with 1000 paths (Enköping, a new end year each).
+
 Figures: the seven's need, recruitment need and gap in 2040 with 80 % intervals and the network's total
 (joint paths, with the two bounds), the tornado's top drivers, the population-calibration sensitivity,
 turnover, the demand backtest by series and horizon, and SKR's national check.
@@ -23,6 +32,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -68,6 +78,31 @@ def timings(n_sims: int, repeats: int) -> None:
     _line("4. demand backtest, 290 municipalities", _timed(workforce.backtest_demand, repeats), 1)
     _line("5. population-calibration sensitivity, the seven",
           _timed(lambda: workforce.population_sensitivity(NETWORK, END_YEAR, cache=False), repeats), 1)
+
+
+def rebuild_timings(repeats: int) -> None:
+    """The timings 6–8: each run with a new end year (a cold disk cache), after a warm-up end year."""
+    years = iter(range(END_YEAR + 1, END_YEAR + 1 + 10 * repeats))
+    workforce.population_sensitivity(NETWORK, END_YEAR, cache=False)
+    workforce.network_workforce(NETWORK, END_YEAR, n_sims=1000, cache=False)
+    _line("6. population_sensitivity, the seven, new end year",
+          _timed(lambda: workforce.population_sensitivity(NETWORK, next(years), cache=False), repeats))
+    _line("7. network_workforce, the seven, 1000 paths, new end year",
+          _timed(lambda: workforce.network_workforce(NETWORK, next(years), n_sims=1000, cache=False), repeats))
+    inputs = population.load_inputs()
+    runs = []
+    for _ in range(repeats):
+        end = next(years)
+        runs.append((population.project_population("0381", end, inputs=inputs),
+                     population.simulate_population("0381", end, n_sims=1000, inputs=inputs)))
+    workforce.workforce("0381", *runs[0])
+    for label, with_paths in (("without paths", False), ("with 1000 paths", True)):
+        left = iter(runs)
+
+        def one(left: Iterator = left, with_paths: bool = with_paths) -> None:
+            pop, sims = next(left)
+            workforce.workforce("0381", pop, sims if with_paths else None)
+        _line(f"8. workforce() of Enköping, {label}", _timed(one, repeats), 3)
 
 
 def key_figures(n_sims: int) -> None:
@@ -152,6 +187,7 @@ def skr_check() -> None:
 
 def main(n_sims: int = 1000, repeats: int = 3) -> None:
     timings(n_sims, repeats)
+    rebuild_timings(repeats)
     key_figures(n_sims)
     sensitivity()
     backtest()
@@ -159,5 +195,7 @@ def main(n_sims: int = 1000, repeats: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    main(*args)
+    if sys.argv[1:2] == ["rebuild"]:
+        rebuild_timings(*[int(a) for a in sys.argv[2:3]])
+    else:
+        main(*[int(a) for a in sys.argv[1:3]])

@@ -296,3 +296,22 @@ def test_build_refuses_an_extra_file_that_repeats_a_main_kpi(tmp_path, processed
     with pytest.raises(DataValidationError, match=r"KPI n00098 is also in kolada_values"):
         data.build_processed(raw, processed)
     assert (processed / "manifest.json").read_bytes() == before
+
+
+def test_repeated_reads_are_kept_as_copies(processed_dir):
+    """load_table keeps reads in the process (issue 12): the same read again gives equal data, a caller's
+    change to one result never reaches the next, and other filters or columns are other reads."""
+    from tillsammans.data import build
+
+    filters = [("region_code", "in", ["0381"])]
+    load_table = data.load_table
+    first = load_table("population_municipality_total", processed_dir, filters=filters)
+    expected = first.copy()
+    first.loc[:, "population"] = -1
+    again = load_table("population_municipality_total", processed_dir, filters=filters)
+    pd.testing.assert_frame_equal(again, expected)
+    other = load_table("population_municipality_total", processed_dir, filters=[("region_code", "in", ["0319"])])
+    assert set(other["region_code"]) == {"0319"}
+    assert list(load_table("population_municipality_total", processed_dir, columns=["year"]).columns) == ["year"]
+    assert build.READ_MAX_BYTES <= build.READS_MAX_BYTES
+    assert sum(size for _, size in build._READS.values()) <= build.READS_MAX_BYTES

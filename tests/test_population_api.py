@@ -242,3 +242,44 @@ def test_summaries(inputs):
     table = pop.scenario_table("0381", 2030, years=[2030], inputs=inputs)
     assert list(table.scenario) == list(pop.SCENARIOS)
     assert table.description.str.len().min() > 10
+
+
+def test_indicators_from_arrays_equal_the_frame_route_bit_for_bit(enkoping, inputs):
+    """projected_indicators takes an array route for complete grids (issue 12); it must give the numbers of
+    the frame route (the indicator functions on the both-sexes frame) exactly, for any pension age."""
+    from tillsammans.population import summaries
+
+    national = pop.national_projection(2050, from_year=2019, inputs=inputs).drop(columns="source")
+    for frame in (enkoping, pop.project_population("0360", 2050, "housing", inputs=inputs), national):
+        for pension_age in (65, 67):
+            fast = pop.projected_indicators(frame, pension_age)
+            # the frame route: the same frame with a column more (dropped when the sexes are added) takes it
+            slow = pop.projected_indicators(frame.assign(region_code="x"), pension_age)
+            assert summaries._indicators_from_grid(frame, pension_age) is not None
+            pd.testing.assert_frame_equal(fast, slow[fast.columns], check_exact=True)
+
+
+def test_compared_regions_are_kept_but_never_shared(inputs):
+    """compare_regions keeps each region's indicators on the inputs; what a caller changes in one result
+    must not reach the next."""
+    first = pop.compare_regions(["0381", "03", "00"], 2030, inputs=inputs)
+    expected = first.copy()
+    first.loc[:, "population"] = -1.0
+    again = pop.compare_regions(["0381", "03", "00"], 2030, inputs=inputs)
+    pd.testing.assert_frame_equal(again, expected)
+
+
+def test_yearly_quantiles_from_the_array_equal_the_grouped_route(inputs):
+    """population_quantiles reads a simulate_population frame's yearly totals from its array (issue 12): the
+    same quantiles, bit for bit, as grouping the frame (which any other layout takes)."""
+    sims = pop.simulate_population("0319", 2032, n_sims=50, seed=3, inputs=inputs)
+    for wide in (True, False):
+        fast = pop.population_quantiles(sims, wide=wide)
+        grouped = pop.population_quantiles(sims.assign(region_code="x"), wide=wide)  # another layout
+        pd.testing.assert_frame_equal(fast, grouped, check_exact=True)
+    from tillsammans.population.stochastic import _yearly_totals
+
+    shuffled = sims.sample(frac=1.0, random_state=0)
+    assert _yearly_totals(shuffled) is None  # not the model's layout: grouped, the same numbers to rounding
+    pd.testing.assert_frame_equal(pop.population_quantiles(shuffled, wide=True),
+                                  pop.population_quantiles(sims, wide=True))

@@ -129,6 +129,39 @@ def test_population_sensitivity_identities(processed_dir):
     assert (pure["gap_change"].abs() > 0).all()
 
 
+@pytest.mark.parametrize("assumptions", [{}, {"turnover": 0.04, "productivity": 0.004, "retirement_age": 66.5}])
+def test_light_path_gives_exactly_the_key_figures_of_workforce(processed_dir, assumptions):
+    """population_sensitivity reads the central run only (prepare_staff → prepare → central_run →
+    central_key_figures); for two municipalities it equals the full workforce()'s key figures bit for bit,
+    also with the staff side prepared once and reused for another population."""
+    for code in SMALL:
+        pop = population.project_population(code, 2037, processed_dir=processed_dir)
+        full = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
+        staff = wf.prepare_staff(code, local=None, processed_dir=processed_dir, **assumptions)
+        other = population.project_population(code, 2037, processed_dir=processed_dir, window_years=9)
+        wf.central_run(wf.prepare(code, other, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0],
+                       other, wf.make_assumptions(**assumptions))  # the staff side is not changed by a run
+        prepared = wf.prepare(code, pop, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0]
+        run = wf.central_run(prepared, pop, wf.make_assumptions(**assumptions))
+        light = wf.central_key_figures(prepared.sectors, prepared.turnover, run.recruitment, run.gap,
+                                       prepared.base_year, run.end_year)
+        assert light == full
+    table = wf.population_sensitivity(SMALL, 2037, variants={}, local=None, processed_dir=processed_dir,
+                                      cache=False, **assumptions).set_index("region_code")
+    for code in SMALL:
+        pop = population.project_population(code, 2037, processed_dir=processed_dir)
+        k = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
+        assert (table.loc[code, "staff_need"], table.loc[code, "recruitment_need"], table.loc[code, "gap"]) == (
+            k["need_end"], k["cum_recruitment_need"], k["gap_end"])
+
+
+def test_staff_inputs_of_another_municipality_are_an_error(processed_dir):
+    staff = wf.prepare_staff("0319", local=None, processed_dir=processed_dir)
+    pop = population.project_population("0331", 2030, processed_dir=processed_dir)
+    with pytest.raises(ValueError, match="staff_inputs are of 0319"):
+        wf.prepare("0331", pop, processed_dir=processed_dir, staff_inputs=staff)
+
+
 def test_default_population_variants_are_the_population_models_own_choices():
     names = set(population.ASSUMPTION_NAMES) | {"jump_off"}
     for variant, changes in wf.POPULATION_VARIANTS.items():
@@ -186,3 +219,23 @@ def test_backtest_error_measures_known_answers():
     assert drivers.loc[0, "staff_at_jump_off"] == 400.0 and bool(drivers.loc[0, "break"])
     with pytest.raises(ValueError, match="unknown method"):
         wf.backtest_drivers(frame, method="oracle")
+
+
+def test_paths_as_arrays_give_the_results_of_the_frame(inputs):
+    """simulate_ages + workforce(sim_ages=…) (the network's route, issue 12) equals simulate_population +
+    workforce(sim_population=…) exactly: intervals, tornado and per-path arrays."""
+    pop = population.project_population("0319", 2035, inputs=inputs)
+    frame = population.simulate_population("0319", 2035, n_sims=60, seed=7, common_seed=3, inputs=inputs)
+    years, persons = population.simulate_ages("0319", 2035, n_sims=60, seed=7, common_seed=3, inputs=inputs)
+    assert persons.shape == (60, len(years), 101)
+    by_frame = wf.workforce("0319", pop, frame, seed=11)
+    by_arrays = wf.workforce("0319", pop, sim_ages=(years, persons), seed=11)
+    assert by_arrays.key_figures() == by_frame.key_figures()
+    pd.testing.assert_frame_equal(by_arrays.intervals, by_frame.intervals, check_exact=True)
+    pd.testing.assert_frame_equal(by_arrays.tornado, by_frame.tornado, check_exact=True)
+    for name, value in by_frame.paths.items():
+        np.testing.assert_array_equal(by_arrays.paths[name], value)
+    with pytest.raises(ValueError, match="once"):
+        wf.workforce("0319", pop, frame, sim_ages=(years, persons))
+    with pytest.raises(ValueError, match="101 ages"):
+        wf.workforce("0319", pop, sim_ages=(years, persons[:, :, :50]))

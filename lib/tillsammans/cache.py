@@ -23,6 +23,7 @@ are deleted until it fits.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import hashlib
 import json
@@ -30,7 +31,9 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -224,6 +227,47 @@ def read_entry(folder: Path) -> Any:
         raise DamagedEntry(f"{type(exc).__name__}: {exc}") from exc
 
 
+#: Entries this process read or wrote, with the size and modification time of each of their files: a
+#: report kernel runs notebook after notebook and reads the same entries in each. A kept value is used only
+#: while its files on disk are unchanged (a damaged or replaced entry is read again), and always as a copy,
+#: so what one caller changes the next never sees.
+_KEPT: OrderedDict[Path, tuple[tuple, Any]] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+KEPT_ENTRIES = 64
+
+
+def _stamp(folder: Path) -> tuple | None:
+    try:
+        return tuple(sorted((f.name, st.st_size, st.st_mtime_ns) for f in folder.iterdir() for st in [f.stat()]))
+    except OSError:
+        return None
+
+
+def _kept(folder: Path) -> Any:
+    with _KEPT_LOCK:
+        kept = _KEPT.get(folder)
+    if kept is None or kept[0] != _stamp(folder):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / ENTRY)  # used now, as a read from disk would (least recently used entries go first)
+    stamp = _stamp(folder)
+    with _KEPT_LOCK:
+        if stamp is not None and folder in _KEPT:
+            _KEPT[folder] = (stamp, kept[1])
+            _KEPT.move_to_end(folder)
+    return copy.deepcopy(kept[1])
+
+
+def _keep(folder: Path, value: Any) -> None:
+    stamp = _stamp(folder)
+    if stamp is None:
+        return
+    with _KEPT_LOCK:
+        _KEPT[folder] = (stamp, copy.deepcopy(value))
+        while len(_KEPT) > KEPT_ENTRIES:
+            _KEPT.popitem(last=False)
+
+
 def _discard(folder: Path) -> None:
     """Remove an entry folder: first renamed away (readers then miss it at once), then deleted."""
     trash = folder.with_name(f"{_TRASH}{folder.name}-{os.getpid()}-{time.monotonic_ns()}")
@@ -352,6 +396,9 @@ def cached(
     digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
     cache_dir = processed_dir / CACHE_DIR
     target = cache_dir / f"{name}-{digest.hexdigest()[:20]}"
+    kept = _kept(target)
+    if kept is not None:
+        return kept
     if (target / ENTRY).exists():
         try:
             value = read_entry(target)
@@ -360,6 +407,7 @@ def cached(
         else:
             with contextlib.suppress(OSError):
                 os.utime(target / ENTRY)  # used now: least recently used entries go first
+            _keep(target, value)
             return value
     value = compute()
     try:
@@ -370,6 +418,7 @@ def cached(
     try:
         write_entry(staging / "entry", value)
         os.rename(staging / "entry", target)
+        _keep(target, value)
     except OSError:
         pass  # written meanwhile by another kernel (the folder exists), or the disk is full
     finally:

@@ -13,11 +13,13 @@ Sits right after :mod:`tillsammans.data` in the data flow (reads Kolada, imports
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tillsammans import paths
 from tillsammans.data import kolada_wide
 from tillsammans.municipalities import registry
 
@@ -64,6 +66,20 @@ def structural_features(processed_dir: Path | None = None) -> pd.DataFrame:
     ValueError
         When a feature is missing for some municipality (the data are incomplete: rebuild with ``make data``).
     """
+    folder = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    manifest = folder / "manifest.json"
+    if not manifest.exists():  # not a built data folder (e.g. a test's): nothing identifies its version
+        return _structural_features(folder)
+    return _kept_features(str(folder.resolve()), manifest.stat().st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=4)
+def _kept_features(folder: str, _manifest_version: int) -> pd.DataFrame:
+    """:func:`structural_features` kept per data build (every report of a build compares with the same 290)."""
+    return _structural_features(Path(folder))
+
+
+def _structural_features(processed_dir: Path) -> pd.DataFrame:
     kpis = sorted({k for f in FEATURES.values() for k in f.kpis})
     codes = registry().municipalities()
     wide = kolada_wide(kpis, regions=codes, processed_dir=processed_dir)

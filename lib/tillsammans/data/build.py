@@ -18,6 +18,8 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -365,4 +367,33 @@ def load_table(
         raise KeyError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}")
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     path = integrity.verify_file(processed_dir, name, full=verify)
-    return pd.read_parquet(path, columns=columns, filters=filters)
+    return _read_parquet(path, columns, filters)
+
+
+#: Reads kept in this process (a report kernel runs notebook after notebook, and many reads repeat: the
+#: county, Sweden, all municipalities' features), keyed by the file's identity and the read's arguments, so a
+#: rebuilt file is read afresh. Callers get copies: what one notebook changes, the next never sees.
+_READS: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
+_READS_LOCK = threading.Lock()
+#: Memory the kept reads may take (bytes), and the most one read may take to be kept.
+READS_MAX_BYTES = 512 * 1024**2
+READ_MAX_BYTES = 64 * 1024**2
+
+
+def _read_parquet(path: Path, columns: list[str] | None, filters: list | None) -> pd.DataFrame:
+    stat = os.stat(path)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, None if columns is None else tuple(columns), repr(filters))
+    with _READS_LOCK:
+        kept = _READS.get(key)
+        if kept is not None:
+            _READS.move_to_end(key)
+    if kept is not None:
+        return kept[0].copy()
+    frame = pd.read_parquet(path, columns=columns, filters=filters)
+    size = int(frame.memory_usage(deep=True).sum())
+    if size <= READ_MAX_BYTES:
+        with _READS_LOCK:
+            _READS[key] = (frame.copy(), size)
+            while sum(s for _, s in _READS.values()) > READS_MAX_BYTES:
+                _READS.popitem(last=False)
+    return frame

@@ -16,6 +16,7 @@ Typical notebook use::
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -57,12 +58,13 @@ def swedish_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) 
     """
     from matplotlib.ticker import FuncFormatter
 
-    def _format(x, _pos):
-        return fmt_percent(x, decimals) if percent else fmt_number(x, decimals)
-
+    # matplotlib writes every tick label again at each layout pass (tight_layout, draw, tight box): a label
+    # is written once per value
+    label = functools.lru_cache(maxsize=256)(functools.partial(fmt_percent if percent else fmt_number,
+                                                               decimals=decimals))
     targets = {"x": [ax.xaxis], "y": [ax.yaxis], "both": [ax.xaxis, ax.yaxis]}[axis]
     for target in targets:
-        target.set_major_formatter(FuncFormatter(_format))
+        target.set_major_formatter(FuncFormatter(lambda x, _pos: label(x)))
 
 
 def year_axis(ax, axis: str = "x", max_ticks: int = 8) -> None:
@@ -183,7 +185,8 @@ def png(fig) -> bytes:
     size), which is half the time of a report's figures; here the figure is drawn once on its canvas and
     the measured box cut out of the pixels, then encoded once. The result differs from ``savefig`` only by
     the sub-pixel position of the crop. Falls back to ``savefig`` where the settings ask for more
-    (another dpi or face colour, transparency, a box reaching outside the figure).
+    (another dpi or face colour, transparency); when the box reaches outside the figure (a label or legend
+    below the axes), ``savefig`` draws it again at the box already measured instead of measuring it anew.
     """
     import io
     import math
@@ -211,6 +214,9 @@ def png(fig) -> bytes:
             image.crop((left, top, right, bottom)).save(buffer, format="png", dpi=(dpi, dpi),
                                                         pnginfo=PngImagePlugin.PngInfo())
             return buffer.getvalue()
+        # the box savefig's "tight" would measure in a draw of its own: the figure is laid out already
+        fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches=box)
+        return buffer.getvalue()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
@@ -301,23 +307,24 @@ def table(
     """
     percent, links = set(percent), set(links)
     shown = frame.reset_index() if index else frame
-    body = shown.copy().astype(object)
-    for col in shown.columns:
+    # Column by column in plain Python: cells are short strings, and a DataFrame of them costs more to build
+    # than to write.
+    columns = list(shown.columns)
+    numeric = {c for c in columns if pd.api.types.is_numeric_dtype(shown[c])}
+    cells = []
+    for col in columns:
         places = decimals.get(col, 0) if isinstance(decimals, dict) else decimals
         if col in percent:
-            body[col] = [fmt_percent(v, places if isinstance(decimals, dict) and col in decimals else 1)
-                         for v in shown[col]]
+            places = places if isinstance(decimals, dict) and col in decimals else 1
+            texts = [fmt_percent(v, places) for v in shown[col]]
         else:
-            body[col] = [_format_cell(v, places) for v in shown[col]]
-    numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
-    head = "".join(f"<th{' class=num' if c in numeric else ''}>{html.escape(str(c))}</th>"
-                   for c in body.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if c in numeric else ''}>"
-                         f"{linked(str(v)) if c in links else html.escape(str(v))}</td>"
-                         for c, v in zip(body.columns, row, strict=False)) + "</tr>"
-        for row in body.itertuples(index=False)
-    )
+            texts = [_format_cell(v, places) for v in shown[col]]
+        escape = linked if col in links else html.escape
+        opening = "<td class=num>" if col in numeric else "<td>"
+        cells.append([f"{opening}{escape(text)}</td>" for text in texts])
+    head = "".join(f"<th{' class=num' if c in numeric else ''}>{html.escape(str(c))}</th>" for c in columns)
+    rows = ("".join("<tr>" + "".join(row) + "</tr>" for row in zip(*cells, strict=True)) if cells
+            else "<tr></tr>" * len(shown))
     number = getattr(caption, "number", None)
     name = csv_name or (f"tabell_{number}.csv" if number else "tabell.csv")
     download = download_frame(shown, decimals, percent)
@@ -349,13 +356,16 @@ def pyramid(ax, frame: pd.DataFrame, value: str = "population", title: str | Non
 
     wide = prepared(frame)
     ages = wide.index.to_numpy()
-    ax.barh(ages, -wide["male"], height=1.0, color=PALETTE["male"], label="Män", linewidth=0)
-    ax.barh(ages, wide["female"], height=1.0, color=PALETTE["female"], label="Kvinnor", linewidth=0)
+    men = _bars(ax, ages, -wide["male"].to_numpy(), PALETTE["male"], "Män")
+    women = _bars(ax, ages, wide["female"].to_numpy(), PALETTE["female"], "Kvinnor")
+    handles = [men, women]
     if outline is not None:
         other = prepared(outline)
-        ax.step(-other["male"], other.index, where="mid", color="black", linewidth=0.8,
-                label=outline_label)
+        (line,) = ax.step(-other["male"], other.index, where="mid", color="black", linewidth=0.8,
+                          label=outline_label)
         ax.step(other["female"], other.index, where="mid", color="black", linewidth=0.8)
+        if outline_label:
+            handles.insert(0, line)  # the legend's order of old, when the bars were a BarContainer
     from matplotlib.ticker import FuncFormatter
 
     ax.xaxis.set_major_formatter(FuncFormatter(
@@ -365,8 +375,25 @@ def pyramid(ax, frame: pd.DataFrame, value: str = "population", title: str | Non
     ax.axvline(0, color="black", linewidth=0.5)
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right")
+    ax.legend(handles=handles, loc="upper right")
     return ax
+
+
+def _bars(ax, y: np.ndarray, width: np.ndarray, color: str, label: str):
+    """Horizontal bars of height 1 from 0 to ``width`` at ``y``, as one collection.
+
+    The same pixels as ``ax.barh(y, width, height=1.0, linewidth=0)``: a hundred bars as a hundred patches
+    cost more to build and draw than the rest of a pyramid.
+    """
+    from matplotlib.collections import PolyCollection
+
+    width = np.nan_to_num(np.asarray(width, dtype=float))  # a missing bar is no bar, as with barh
+    zero = np.zeros_like(width)
+    corners = np.stack([np.c_[zero, y - 0.5], np.c_[width, y - 0.5], np.c_[width, y + 0.5], np.c_[zero, y + 0.5]],
+                       axis=1)
+    bars = PolyCollection(list(corners), facecolors=color, edgecolors="face", linewidths=0, label=label)
+    ax.add_collection(bars)
+    return bars
 
 
 def fan(ax, frame: pd.DataFrame, x: str = "year", median: str = "q50",

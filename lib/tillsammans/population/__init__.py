@@ -66,6 +66,7 @@ from tillsammans.population.stochastic import (
     MIN_SIMS,
     population_quantiles,
     quantile_name,
+    simulate_ages,
     simulate_population,
     simulate_run,
 )
@@ -164,6 +165,7 @@ __all__ = [
     "scenario_assumptions_table",
     "scenario_comparison",
     "scenario_table",
+    "simulate_ages",
     "simulate_population",
     "simulate_run",
     "survival_ratios",

@@ -92,32 +92,33 @@ def municipality_types(inputs: PopulationInputs, cases: pd.DataFrame) -> pd.Data
         n02279, the latest year; at least :data:`COMMUTER_SHARE` % is a commuter municipality).
     """
     keys = cases[["region_code", "jump_off", "year"]].drop_duplicates().reset_index(drop=True)
-    commuting = {}
-    for code in keys["region_code"].unique():
-        row = inputs.kolada_codes.get(code)
-        values = inputs.kolada_values[COMMUTER_KPI][row] if row is not None and COMMUTER_KPI in inputs.kolada_values \
-            else np.array([np.nan])
-        finite = values[np.isfinite(values)]
-        commuting[code] = float(finite[-1]) if len(finite) else np.nan
-    rows = []
-    for rec in keys.itertuples(index=False):
-        code, jo, year = rec.region_code, int(rec.jump_off), int(rec.year)
-        built = completion_counts(inputs, code)
-        pop0 = inputs.kolada_value("n01951", code, jo)
-        before = [built[y] for y in range(jo - 4, jo + 1) if y in built]
-        after = [built[y] for y in range(jo + 1, year + 1) if y in built]
-        level = np.mean(before) / pop0 * 1000 if before and np.isfinite(pop0) else np.nan
-        change = (np.mean(after) / pop0 * 1000 - level) if after and len(after) == year - jo else np.nan
-        earlier = inputs.kolada_value("n01951", code, jo - 5)
-        growth = 100 * (pop0 / earlier - 1) if np.isfinite(earlier) and earlier > 0 else np.nan
-        share = commuting.get(code, np.nan)
-        rows.append({"region_code": code, "jump_off": jo, "year": year,
-                     "building_class": _classify(level, BUILDING_CLASSES),
-                     "building_change": _classify(change, CHANGE_CLASSES),
-                     "growth_class": _classify(growth, GROWTH_CLASSES),
-                     "commuter_class": (np.nan if not np.isfinite(share) else
-                                        "pendlingskommun" if share >= COMMUTER_SHARE else "övriga")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([inputs.memo(("municipality_type", code, int(jo), int(year)),
+                                     lambda code=code, jo=jo, year=year: _municipality_type(inputs, code, int(jo),
+                                                                                            int(year)))
+                         for code, jo, year in keys.itertuples(index=False)])
+
+
+def _municipality_type(inputs: PopulationInputs, code: str, jo: int, year: int) -> dict:
+    """One row of :func:`municipality_types` (kept on the inputs: every report's backtest tables ask again)."""
+    row = inputs.kolada_codes.get(code)
+    values = inputs.kolada_values[COMMUTER_KPI][row] if row is not None and COMMUTER_KPI in inputs.kolada_values \
+        else np.array([np.nan])
+    finite = values[np.isfinite(values)]
+    share = float(finite[-1]) if len(finite) else np.nan
+    built = completion_counts(inputs, code)
+    pop0 = inputs.kolada_value("n01951", code, jo)
+    before = [built[y] for y in range(jo - 4, jo + 1) if y in built]
+    after = [built[y] for y in range(jo + 1, year + 1) if y in built]
+    level = np.mean(before) / pop0 * 1000 if before and np.isfinite(pop0) else np.nan
+    change = (np.mean(after) / pop0 * 1000 - level) if after and len(after) == year - jo else np.nan
+    earlier = inputs.kolada_value("n01951", code, jo - 5)
+    growth = 100 * (pop0 / earlier - 1) if np.isfinite(earlier) and earlier > 0 else np.nan
+    return {"region_code": code, "jump_off": jo, "year": year,
+            "building_class": _classify(level, BUILDING_CLASSES),
+            "building_change": _classify(change, CHANGE_CLASSES),
+            "growth_class": _classify(growth, GROWTH_CLASSES),
+            "commuter_class": (np.nan if not np.isfinite(share) else
+                               "pendlingskommun" if share >= COMMUTER_SHARE else "övriga")}
 
 
 def housing_comparison(housing: pd.DataFrame, standard: pd.DataFrame, inputs: PopulationInputs,

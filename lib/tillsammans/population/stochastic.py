@@ -193,6 +193,33 @@ def simulate_population(
     })
 
 
+def simulate_ages(
+    municipality: str,
+    end_year: int = 2040,
+    scenario: str = "base",
+    n_sims: int = 1000,
+    seed: int = DEFAULT_SEED,
+    jump_off: int | None = None,
+    inputs: PopulationInputs | None = None,
+    processed_dir: Path | None = None,
+    common_seed: int | None = None,
+    **assumptions: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The paths of :func:`simulate_population` as arrays, the sexes added: for models that read persons by
+    age (the workforce model) without the long frame (5 million rows for 1 000 paths to 2040).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The years and the persons ``paths × years × 101`` (age 100 = 100+; on 31 December), each sex in the
+        frame's precision (float32) before they are added — the numbers the frame gives, exactly.
+    """
+    run = simulate_run(municipality, end_year, scenario, n_sims, seed, jump_off, inputs, processed_dir,
+                       common_seed=common_seed, **assumptions)
+    per_sex = run.population.astype(np.float32).astype(float)
+    return np.asarray(run.years).copy(), per_sex[:, :, 0] + per_sex[:, :, 1]
+
+
 def population_quantiles(
     sim_frame: pd.DataFrame,
     by: Sequence[str] = ("year",),
@@ -228,8 +255,10 @@ def population_quantiles(
     qs = np.asarray(q, dtype=float)
     if qs.size == 0 or not ((qs > 0) & (qs < 1)).all():
         raise ValueError(f"quantiles must lie in (0, 1), got {list(q)}")
-    sums = sim_frame.groupby([*by, "sim"], observed=True, sort=True)[value].sum().astype(float)
-    table = sums.unstack("sim")
+    table = _yearly_totals(sim_frame) if by == ["year"] and value == "population" else None
+    if table is None:
+        sums = sim_frame.groupby([*by, "sim"], observed=True, sort=True)[value].sum().astype(float)
+        table = sums.unstack("sim")
     values = np.quantile(table.to_numpy(), qs, axis=1).T
     if wide:
         return pd.DataFrame(values, index=table.index, columns=[quantile_name(x) for x in qs]).reset_index()
@@ -237,6 +266,36 @@ def population_quantiles(
     long = out.melt(id_vars=by, var_name="quantile", value_name=value)
     long["quantile"] = long["quantile"].astype(float)
     return long.sort_values([*by, "quantile"]).reset_index(drop=True)
+
+
+def _yearly_totals(sim_frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Total persons per year (rows) and path (columns) of a frame laid out as :func:`simulate_population`
+    writes it (path, year, sex, age), from its array: the sum pandas' grouping gives — the cells of a group
+    added in order with Kahan's compensation, in the column's precision — bit for bit, at a fifth of the cost.
+    ``None`` for any other layout."""
+    if set(sim_frame.columns) != {"sim", "year", "sex", "age", "population"} or len(sim_frame) == 0:
+        return None
+    sim, year = sim_frame["sim"].to_numpy(), sim_frame["year"].to_numpy()
+    cells = 2 * len(AGES)
+    later = np.flatnonzero(sim != sim[0])
+    block = int(later[0]) if later.size else len(sim)  # the rows of the first path
+    years = year[:block:cells]
+    n_sims = len(sim_frame) // block
+    if (block % cells or n_sims * block != len(sim_frame) or (np.diff(years) <= 0).any()
+            or not np.array_equal(sim, np.repeat(np.arange(n_sims, dtype=sim.dtype), cells * len(years)))
+            or not np.array_equal(year, np.tile(np.repeat(years, cells), n_sims))
+            or not np.array_equal(sim_frame["age"].to_numpy(), np.tile(AGES, 2 * len(years) * n_sims))):
+        return None
+    values = sim_frame["population"].to_numpy().reshape(n_sims, len(years), cells)
+    total = np.zeros(values.shape[:2], dtype=values.dtype)
+    compensation = np.zeros_like(total)
+    for cell in range(cells):
+        y = values[:, :, cell] - compensation
+        t = total + y
+        compensation = (t - total) - y
+        total = t
+    return pd.DataFrame(total.T.astype(float), index=pd.Index(years, name="year"),
+                        columns=pd.Index(np.arange(n_sims, dtype=sim.dtype), name="sim"))
 
 
 def quantile_name(q: float) -> str:

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tillsammans.municipalities import SWEDEN
 from tillsammans.population.backtest import backtest_errors
-from tillsammans.population.indicators import WORKING_AGE, dependency_ratio, working_age_share
+from tillsammans.population.indicators import WORKING_AGE, dependency_ratio, dependency_ratio_of, working_age_share
 from tillsammans.population.inputs import PopulationInputs, load_inputs
 from tillsammans.population.national import national_projection, scb_end_year, scb_national
 from tillsammans.population.projection import project_population, project_sum
@@ -34,6 +35,9 @@ def projected_indicators(frame: pd.DataFrame, pension_age: int = 65) -> pd.DataF
         ``year, population, working_age (20–64), share_20_64, share_20_pension (20 to pension_age − 1),
         dependency_ratio, age_80plus, share_80plus``.
     """
+    fast = _indicators_from_grid(frame, pension_age)
+    if fast is not None:
+        return fast
     both = _both_sexes(frame)
     dep = dependency_ratio(both).set_index("year")
     wa = working_age_share(both, *WORKING_AGE).set_index("year")
@@ -46,6 +50,50 @@ def projected_indicators(frame: pd.DataFrame, pension_age: int = 65) -> pd.DataF
     })
     out["share_80plus"] = out["age_80plus"] / out["population"]
     return out.reset_index()
+
+
+def _indicators_from_grid(frame: pd.DataFrame, pension_age: int) -> pd.DataFrame | None:
+    """:func:`projected_indicators` of a complete ``year, sex, age, population`` grid (float64, ages 0..100),
+    with one grouped sum instead of ten — the same numbers, bit for bit; ``None`` for any other frame (which then
+    takes the frame route)."""
+    if (set(frame.columns) != {"year", "sex", "age", "population"} or frame["population"].dtype != np.float64
+            or not WORKING_AGE[0] <= pension_age - 1 <= 100):
+        return None
+    years, year_index = np.unique(frame["year"].to_numpy(), return_inverse=True)
+    ages = frame["age"].to_numpy()
+    if len(frame) != 2 * 101 * len(years) or ages.min() < 0 or ages.max() > 100:
+        return None
+    counts = np.zeros((len(years), 101), dtype=np.int64)
+    np.add.at(counts, (year_index, ages), 1)
+    if not (counts == 2).all():
+        return None
+    # Both sexes: the two rows of a cell added in the frame's order (a pair's Kahan sum is the plain sum).
+    both = np.zeros((len(years), 101))
+    values = frame["population"].to_numpy()
+    order = np.argsort(year_index * 101 + ages, kind="stable")
+    cells = (year_index * 101 + ages)[order]
+    pairs = values[order].reshape(-1, 2)
+    both.reshape(-1)[cells[::2]] = pairs[:, 0] + pairs[:, 1]
+
+    # Each age range summed as the frame route sums it: its rows only, grouped by year (pandas' grouped sum
+    # depends on what else is in the block, so one grouping per range keeps the numbers bit for bit).
+    lo, hi = WORKING_AGE
+    ranges = {"population": (0, 100), "working_age": (lo, hi), "young": (0, lo - 1), "old": (hi + 1, 100),
+              "to_pension": (lo, pension_age - 1), "age_80plus": (80, 100)}
+    grid_ages, grid_years, flat = np.tile(np.arange(101), len(years)), np.repeat(years, 101), both.reshape(-1)
+    sums = pd.DataFrame({
+        name: pd.Series(flat[inside]).groupby(grid_years[inside], sort=True).sum().reindex(years, fill_value=0.0)
+        for name, (a, b) in ranges.items() for inside in [(grid_ages >= a) & (grid_ages <= b)]})
+    sums.index.name = "year"
+    out = pd.DataFrame({
+        "population": sums["population"], "working_age": sums["working_age"],
+        "share_20_64": sums["working_age"] / sums["population"],
+        "share_20_pension": sums["to_pension"] / sums["population"],
+        "dependency_ratio": dependency_ratio_of(sums["young"], sums["old"], sums["working_age"]),
+        "age_80plus": sums["age_80plus"],
+    }).reset_index()
+    out["share_80plus"] = out["age_80plus"] / out["population"]
+    return out
 
 
 def compare_regions(
@@ -74,24 +122,23 @@ def compare_regions(
     inputs = inputs if inputs is not None else load_inputs(processed_dir)
     parts = []
     first = None
+    # A region's indicators are kept on the inputs (a report kernel compares the same county, Sweden and
+    # neighbours in notebook after notebook); ``assign`` below copies, so the kept frames are never handed out.
+    settings = (int(end_year), scenario, int(pension_age), repr(sorted(assumptions.items())))
     for region in regions:
         code = inputs.registry.resolve(region)
         if code == SWEDEN:
             continue
         members = ([c for c in inputs.registry.municipalities() if inputs.registry.county_of(c) == code]
                    if len(code) == 2 else [code])
-        frame = project_sum(members, end_year, scenario, inputs=inputs, **assumptions)
-        part = projected_indicators(frame, pension_age).assign(source="model")
+        part = inputs.memo(("compare_regions", code, *settings), lambda members=members: projected_indicators(
+            project_sum(members, end_year, scenario, inputs=inputs, **assumptions), pension_age))
         first = int(part["year"].min()) if first is None else min(first, int(part["year"].min()))
-        parts.append(part.assign(region_code=code))
+        parts.append(part.assign(source="model", region_code=code))
     if any(inputs.registry.resolve(r) == SWEDEN for r in regions):
-        scb = scb_national(inputs)
-        start = first if first is not None else int(scb.years[0])
-        national = national_projection(min(end_year, int(scb.years[-1])), from_year=start, inputs=inputs)
-        sources = national.groupby("year")["source"].first()
-        part = projected_indicators(national.drop(columns="source"), pension_age)
-        part = part.set_index("year").reindex(range(start, end_year + 1)).rename_axis("year").reset_index()
-        part["source"] = part["year"].map(sources)
+        start = first if first is not None else int(scb_national(inputs).years[0])
+        part = inputs.memo(("compare_regions", SWEDEN, start, *settings),
+                           lambda: _national_indicators(inputs, start, end_year, pension_age))
         parts.append(part.assign(region_code=SWEDEN))
     out = pd.concat(parts, ignore_index=True)
     order = [inputs.registry.resolve(r) for r in regions]
@@ -99,6 +146,17 @@ def compare_regions(
     out = out.sort_values(["region_code", "year"]).reset_index(drop=True)
     out["region_code"] = out["region_code"].astype(str)
     return out[["region_code", "source", *[c for c in out.columns if c not in ("region_code", "source")]]]
+
+
+def _national_indicators(inputs: PopulationInputs, start: int, end_year: int, pension_age: int) -> pd.DataFrame:
+    """Sweden's indicators for :func:`compare_regions`: SCB's observed single ages, then its projection."""
+    scb = scb_national(inputs)
+    national = national_projection(min(end_year, int(scb.years[-1])), from_year=start, inputs=inputs)
+    sources = national.groupby("year")["source"].first()
+    part = projected_indicators(national.drop(columns="source"), pension_age)
+    part = part.set_index("year").reindex(range(start, end_year + 1)).rename_axis("year").reset_index()
+    part["source"] = part["year"].map(sources)
+    return part
 
 
 def scenario_table(

@@ -441,6 +441,9 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
             todo.append((job, key))
     if not todo:
         return results
+    # The network's notebooks run longest (joint runs of every member): started first, they never leave one
+    # worker finishing them alone at the end of a build while the others idle.
+    todo.sort(key=lambda item: notebook_scope(item[0].notebook) != "network")
 
     from tillsammans.reports.kernels import KernelPool, remove_stale_kernel_folders
 

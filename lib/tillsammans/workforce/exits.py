@@ -120,10 +120,11 @@ def staff_age_profile(staff: pd.DataFrame, retirement_age: float = 65.5, retirem
     unknown = sorted(set(staff["age_band"]) - set(shapes))
     if unknown:
         raise ValueError(f"unknown age band(s) {unknown}; allowed: {', '.join(shapes)}")
-    parts = [pd.DataFrame({"sector": rec.sector, "age": shapes[rec.age_band].index,
-                           "staff": rec.staff * shapes[rec.age_band].to_numpy()})
-             for rec in staff.itertuples(index=False)]
-    out = pd.concat(parts, ignore_index=True)
+    bands = [shapes[band] for band in staff["age_band"]]
+    out = pd.DataFrame({"sector": np.repeat(staff["sector"].to_numpy(), [len(s) for s in bands]),
+                        "age": np.concatenate([s.index.to_numpy() for s in bands]),
+                        "staff": np.concatenate([x * s.to_numpy() for x, s in zip(staff["staff"], bands,
+                                                                                  strict=True)])})
     return out.groupby(["sector", "age"], as_index=False)["staff"].sum()
 
 

@@ -54,8 +54,8 @@ def recruitment_need(need: pd.DataFrame, exits: pd.DataFrame) -> pd.DataFrame:
     frame[["retirements", "turnover"]] = frame[["retirements", "turnover"]].fillna(0.0)
     frame["recruitment_need"] = frame["growth"] + frame["retirements"]
     frame["recruitment_gross"] = frame["recruitment_need"] + frame["turnover"]
-    for col in RECRUITMENT_COLUMNS:
-        frame[f"cum_{col}"] = frame.groupby("sector")[col].cumsum()
+    cumulated = frame.groupby("sector")[list(RECRUITMENT_COLUMNS)].cumsum()
+    frame[[f"cum_{col}" for col in RECRUITMENT_COLUMNS]] = cumulated.to_numpy()
     frame = sector_order(frame)
     cols = ["year", "sector", "staff_need", *RECRUITMENT_COLUMNS, *[f"cum_{c}" for c in RECRUITMENT_COLUMNS]]
     return frame[cols].reset_index(drop=True)

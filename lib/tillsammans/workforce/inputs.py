@@ -277,8 +277,9 @@ def values(inputs: pd.DataFrame, region: str) -> dict[str, float]:
 
 def value_year(inputs: pd.DataFrame, region: str, kpi: str) -> int | None:
     """The year of a KPI's value in :func:`model_inputs` (None when Kolada has none)."""
-    row = inputs[(inputs["region_code"] == region) & (inputs["kpi"] == kpi)]
-    return None if row.empty or pd.isna(row["year"].iloc[0]) else int(row["year"].iloc[0])
+    found = np.flatnonzero((inputs["region_code"].to_numpy() == region) & (inputs["kpi"].to_numpy() == kpi))
+    year = inputs["year"].iloc[found[0]] if found.size else pd.NA
+    return None if pd.isna(year) else int(year)
 
 
 def kpi_series(tidy: pd.DataFrame, region: str, kpis: list[str]) -> pd.DataFrame:

@@ -13,11 +13,16 @@ import pandas as pd
 
 #: Lever ids in bridge order.
 LEVERS: tuple[str, ...] = ("productivity", "sick_leave", "hours", "retirement")
+#: Default sizes of the levers (the report's come from :class:`~tillsammans.workforce.Assumptions`).
+SIZES: dict[str, float] = {"productivity_lever": 0.005, "sick_leave_reduction": 1.0, "extra_hours": 3.0,
+                           "full_time_hours": 40.0}
 
 
 def lever_gap(gap_frame: pd.DataFrame, later_supply: pd.DataFrame, part_timers: float, sick_leave: float,
-              levers: tuple[str, ...] | list[str], base_year: int, productivity_lever: float = 0.005,
-              sick_leave_reduction: float = 1.0, extra_hours: float = 3.0, full_time_hours: float = 40.0
+              levers: tuple[str, ...] | list[str], base_year: int,
+              productivity_lever: float = SIZES["productivity_lever"],
+              sick_leave_reduction: float = SIZES["sick_leave_reduction"],
+              extra_hours: float = SIZES["extra_hours"], full_time_hours: float = SIZES["full_time_hours"]
               ) -> pd.DataFrame:
     """The gap per year with the chosen levers applied together.
 
@@ -44,18 +49,32 @@ def lever_gap(gap_frame: pd.DataFrame, later_supply: pd.DataFrame, part_timers: 
     if unknown:
         raise ValueError(f"unknown lever(s) {unknown}; allowed: {', '.join(LEVERS)}")
     frame = gap_frame[["year", "staff_need", "supply"]].copy()
-    base_need = float(frame.loc[frame["year"] == base_year, "staff_need"].iloc[0])
+    later = later_supply.set_index("year")["supply"].reindex(frame["year"]).to_numpy()
+    need, supply = _with_levers(frame["year"].to_numpy(), frame["staff_need"].to_numpy(), frame["supply"].to_numpy(),
+                                later, part_timers, sick_leave, levers, base_year, productivity_lever,
+                                sick_leave_reduction, extra_hours, full_time_hours)
+    frame["staff_need"], frame["supply"] = need, supply
+    frame["gap"] = need - supply
+    return frame
+
+
+def _with_levers(years: np.ndarray, need: np.ndarray, supply: np.ndarray, later: np.ndarray, part_timers: float,
+                 sick_leave: float, levers: tuple[str, ...] | list[str], base_year: int, productivity_lever: float,
+                 sick_leave_reduction: float, extra_hours: float, full_time_hours: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lever_gap` on arrays (need and supply per year; ``later`` the supply with the later retirement
+    age in the same years): the need and the supply with the levers."""
+    base_need = float(need[years == base_year][0])
+    need = need.astype(float)
     if "productivity" in levers:
-        frame["staff_need"] *= (1 + productivity_lever) ** -(frame["year"] - base_year)
+        need *= (1 + productivity_lever) ** -(years - base_year)
     if "sick_leave" in levers:
         d = min(sick_leave_reduction / 100, sick_leave)
-        frame["staff_need"] *= (1 - sick_leave) / (1 - sick_leave + d)
-    if "retirement" in levers:
-        frame["supply"] = frame["year"].map(later_supply.set_index("year")["supply"])
+        need *= (1 - sick_leave) / (1 - sick_leave + d)
+    supply = later.astype(float) if "retirement" in levers else supply.astype(float)
     if "hours" in levers:
-        frame["supply"] += part_timers * extra_hours / full_time_hours * frame["staff_need"] / base_need
-    frame["gap"] = frame["staff_need"] - frame["supply"]
-    return frame
+        supply += part_timers * extra_hours / full_time_hours * need / base_need
+    return need, supply
 
 
 def levers_table(gap_frame: pd.DataFrame, later_supply: pd.DataFrame, part_timers: float, sick_leave: float,
@@ -70,9 +89,16 @@ def levers_table(gap_frame: pd.DataFrame, later_supply: pd.DataFrame, part_timer
         left after it and the levers above. The first row (``gap``) is the gap without levers, the last
         (``together``) all levers. Årsarbetare.
     """
+    sizes = {**SIZES, **sizes}
+    years = gap_frame["year"].to_numpy()
+    need, supply = gap_frame["staff_need"].to_numpy(), gap_frame["supply"].to_numpy()
+    later = later_supply.set_index("year")["supply"].reindex(years).to_numpy()
+    at = years == year
+
     def gap_in(chosen) -> float:
-        frame = lever_gap(gap_frame, later_supply, part_timers, sick_leave, tuple(chosen), base_year, **sizes)
-        return float(frame.loc[frame["year"] == year, "gap"].iloc[0])
+        with_need, with_supply = _with_levers(years, need, supply, later, part_timers, sick_leave, tuple(chosen),
+                                              base_year, **sizes)
+        return float((with_need - with_supply)[at][0])
 
     start = gap_in(())
     rows = [{"lever": "gap", "alone": np.nan, "step": np.nan, "remaining": start}]

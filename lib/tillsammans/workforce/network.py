@@ -33,7 +33,16 @@ from tillsammans.population.agegroups import WORKING_AGE
 from tillsammans.population.stochastic import quantile_name
 from tillsammans.workforce.assumptions import make_assumptions
 from tillsammans.workforce.local import local_for
-from tillsammans.workforce.pipeline import DEFAULT_SEED, WorkforceResult, compare, workforce
+from tillsammans.workforce.pipeline import (
+    DEFAULT_SEED,
+    WorkforceResult,
+    central_key_figures,
+    central_run,
+    compare,
+    prepare,
+    prepare_staff,
+    workforce,
+)
 from tillsammans.workforce.uncertainty import OUTPUTS, QUANTILES
 
 #: How the municipalities' paths are drawn together (see the module's description).
@@ -97,10 +106,10 @@ def network_results(
     for code in codes:
         seeds = _seeds(joint, seed, code)
         pop = population.project_population(code, end_year, scenario, inputs=inputs)
-        sims = population.simulate_population(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
-                                              common_seed=seeds.common, inputs=inputs)
-        results[code] = workforce(code, pop, sims, local=local_for(code, local), processed_dir=processed_dir,
-                                  seed=seeds.assumptions, **assumptions)
+        paths = population.simulate_ages(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
+                                         common_seed=seeds.common, inputs=inputs)
+        results[code] = workforce(code, pop, sim_ages=paths, local=local_for(code, local),
+                                  processed_dir=processed_dir, seed=seeds.assumptions, **assumptions)
     return results
 
 
@@ -308,16 +317,22 @@ def population_sensitivity(
     variants = dict(POPULATION_VARIANTS if variants is None else variants)
     if "main" not in variants:
         variants = {"main": {}, **variants}
-    make_assumptions(**assumptions)
+    a = make_assumptions(**assumptions)
 
     def compute() -> pd.DataFrame:
         inputs = population.load_inputs(processed_dir)
+        # only the main projection's key figures are read; the staff side is the same in every variant
+        staff = {code: prepare_staff(code, local=local_for(code, local), processed_dir=processed_dir,
+                                     **assumptions) for code in codes}
         rows = []
         for name, changes in variants.items():
             for code in codes:
                 frame = population.project_population(code, end_year, scenario, inputs=inputs, **dict(changes))
-                k = workforce(code, frame, local=local_for(code, local), processed_dir=processed_dir,
-                              **assumptions).key_figures()
+                prepared, _, _ = prepare(code, frame, processed_dir=processed_dir, staff_inputs=staff[code],
+                                         **assumptions)
+                run = central_run(prepared, frame, a)
+                k = central_key_figures(prepared.sectors, prepared.turnover, run.recruitment, run.gap,
+                                        prepared.base_year, run.end_year)
                 at_end = frame[frame["year"] == end_year]
                 rows.append({"variant": name, "region_code": code,
                              "working_age": float(at_end.loc[at_end["age"].between(*WORKING_AGE), "population"].sum()),

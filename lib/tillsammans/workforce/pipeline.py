@@ -10,7 +10,7 @@ cooperation ranking reads. Presentation text (Swedish labels) lives in the noteb
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -84,27 +84,8 @@ class WorkforceResult:
     def key_figures(self) -> dict[str, float]:
         """Key numbers: staff today, need, cumulative recruitment need and its parts, supply and gap in the end
         year, with the 80 % interval (``*_q10``, ``*_q90``) when the Monte Carlo ran."""
-        rec = self.recruitment[["growth", "retirements", "turnover"]].sum()
-        end = self.gap[self.gap["year"] == self.end_year].iloc[0]
-        base = self.gap[self.gap["year"] == self.base_year].iloc[0]
-        out = {
-            "staff_today": float(self.sectors["staff"].sum()),
-            "need_end": float(end["staff_need"]),
-            "cum_growth": float(rec["growth"]),
-            "cum_retirements": float(rec["retirements"]),
-            "cum_turnover": float(rec["turnover"]),
-            "cum_recruitment_need": float(rec["growth"] + rec["retirements"]),
-            "supply_base": float(base["supply"]),
-            "gap_base": float(base["gap"]),
-            "supply_end": float(end["supply"]),
-            "gap_end": float(end["gap"]),
-            "gap_change_end": float(end["gap_change"]),
-            "gap_per_1000_end": float(end["gap_per_1000"]),
-            "gap_share_working_age_end": float(end["gap_share_working_age"]),
-            "need_share_working_age_base": float(base["need_share_working_age"]),
-            "need_share_working_age_end": float(end["need_share_working_age"]),
-            "turnover": float(self.turnover["turnover"]),
-        }
+        out = central_key_figures(self.sectors, self.turnover, self.recruitment, self.gap, self.base_year,
+                                  self.end_year)
         if self.intervals is not None:
             sel = self.intervals[(self.intervals["year"] == self.end_year) & (self.intervals["sector"] == "total")]
             names = {"staff_need": "need_end", "recruitment_need": "cum_recruitment_need", "gap": "gap_end"}
@@ -114,20 +95,105 @@ class WorkforceResult:
         return out
 
 
-def prepare(municipality: str, population: pd.DataFrame, base_year: int | None = None,
-            local: str | Path | None = "auto", processed_dir: Path | None = None,
-            **assumptions) -> tuple[Prepared, pd.DataFrame, pd.DataFrame]:
-    """The *inputs* step for one municipality: staff, their ages, use rates, supply factors, turnover.
+def central_key_figures(sectors: pd.DataFrame, turnover: Mapping[str, float], recruitment: pd.DataFrame,
+                        gapped: pd.DataFrame, base_year: int, end_year: int) -> dict[str, float]:
+    """The key figures of the main projection (:meth:`WorkforceResult.key_figures` without intervals).
 
-    Returns
-    -------
-    (Prepared, DataFrame, DataFrame)
-        The prepared inputs, the Kolada values read (:func:`~tillsammans.workforce.model_inputs`) and the
-        staff by sector and age band (:func:`~tillsammans.workforce.staff_today`).
+    Parameters
+    ----------
+    sectors, turnover :
+        :attr:`Prepared.sectors` and :attr:`Prepared.turnover`.
+    recruitment, gapped :
+        :func:`~tillsammans.workforce.gap.recruitment_need` and :func:`~tillsammans.workforce.gap.gap` of the
+        main projection (:func:`central_run`).
+    """
+    rec = recruitment[["growth", "retirements", "turnover"]].sum()
+    end = gapped[gapped["year"] == end_year].iloc[0]
+    base = gapped[gapped["year"] == base_year].iloc[0]
+    return {
+        "staff_today": float(sectors["staff"].sum()),
+        "need_end": float(end["staff_need"]),
+        "cum_growth": float(rec["growth"]),
+        "cum_retirements": float(rec["retirements"]),
+        "cum_turnover": float(rec["turnover"]),
+        "cum_recruitment_need": float(rec["growth"] + rec["retirements"]),
+        "supply_base": float(base["supply"]),
+        "gap_base": float(base["gap"]),
+        "supply_end": float(end["supply"]),
+        "gap_end": float(end["gap"]),
+        "gap_change_end": float(end["gap_change"]),
+        "gap_per_1000_end": float(end["gap_per_1000"]),
+        "gap_share_working_age_end": float(end["gap_share_working_age"]),
+        "need_share_working_age_base": float(base["need_share_working_age"]),
+        "need_share_working_age_end": float(end["need_share_working_age"]),
+        "turnover": float(turnover["turnover"]),
+    }
+
+
+@dataclass
+class CentralRun:
+    """The main projection of one municipality (:func:`central_run`): tidy tables and the arrays they came from.
+
+    ``years`` and ``population`` are the population as arrays (:func:`~tillsammans.workforce.sectors.population_array`).
+    """
+
+    end_year: int
+    years: np.ndarray
+    population: np.ndarray
+    need: pd.DataFrame
+    need_total: pd.DataFrame
+    recruitment: pd.DataFrame
+    supply: pd.DataFrame
+    gap: pd.DataFrame
+
+
+def central_run(prepared: Prepared, population: pd.DataFrame, a: Assumptions) -> CentralRun:
+    """The main projection of one municipality: need, recruitment need, supply and gap per year.
+
+    The part of :func:`workforce` that the key figures need (no Monte Carlo, tornado, levers or
+    qualifications); :func:`~tillsammans.workforce.population_sensitivity` runs only this.
+    """
+    year0 = prepared.base_year
+    end_year = int(population["year"].max())
+    if end_year <= year0:
+        raise ValueError(f"the population frame ends in {end_year}; it must reach beyond the base year {year0}")
+    _, years, pop = population_array(population)
+    run = run_paths(prepared, pop, years, a.productivity, a.retirement_age, a.retirement_age_sd,
+                    prepared.turnover["turnover"])
+    need, flows, supplied = _tidy(run, prepared)
+    need_total = need.groupby("year", as_index=False)["staff_need"].sum()
+    return CentralRun(end_year, years, pop, need, need_total, recruitment_need(need, flows), supplied,
+                      gap(need_total, supplied))
+
+
+@dataclass(frozen=True)
+class StaffInputs:
+    """The part of the *inputs* step that does not depend on the population (:func:`prepare_staff`).
+
+    Attributes
+    ----------
+    inputs : DataFrame
+        The Kolada values read (:func:`~tillsammans.workforce.model_inputs`).
+    staff : DataFrame
+        Staff by sector and age band (:func:`~tillsammans.workforce.staff_today`).
+    prepared : Prepared
+        The prepared inputs without the population's part (``rates`` and ``factors`` empty).
+    """
+
+    inputs: pd.DataFrame
+    staff: pd.DataFrame
+    prepared: Prepared
+
+
+def prepare_staff(municipality: str, base_year: int | None = None, local: str | Path | None = "auto",
+                  processed_dir: Path | None = None, **assumptions) -> StaffInputs:
+    """The population-independent part of :func:`prepare`: staff, their ages, turnover, levers' inputs.
+
+    Read once per municipality where several populations are run with the same assumptions
+    (:func:`~tillsammans.workforce.population_sensitivity`).
     """
     a = make_assumptions(**assumptions)
     year0 = study_base_year(processed_dir) if base_year is None else int(base_year)
-    check_base_year(population, year0)
     tidy = read_kolada(municipality, processed_dir)
     inputs = model_inputs(municipality, year0, processed_dir)
     staff = staff_today(municipality, year0, local=local, processed_dir=processed_dir, inputs=inputs,
@@ -137,9 +203,6 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
         raise ValueError(f"municipality {municipality}: total staff is {sectors['staff'].sum()}; expected "
                          "årsarbetare > 0")
     staff_age = exits_step.staff_age_profile(staff, a.retirement_age, a.retirement_age_sd)
-    rates = use_rates(inputs, municipality, population, year0, a.use_90_ratio)
-    _, _, pop = population_array(population[population["year"] == year0])
-    factors = supply_factors(inputs, municipality, pop[0, 0], year0, a.commuting, processed_dir)
     hazard = exits_step.retirement_hazard(a.retirement_age, a.retirement_age_sd)
     ages = exits_step.age_array(staff_age)
     retirement_rate = float((np.r_[0.0, ages.sum(axis=0)[:-1]] * hazard).sum() / ages.sum())
@@ -155,10 +218,41 @@ def prepare(municipality: str, population: pd.DataFrame, base_year: int | None =
     v = values(inputs, municipality)
     part_timers = float(v.get("n00227", np.nan))
     sick = float(v.get("n00090", np.nan)) / 100
-    prepared = Prepared(municipality, year0, sectors, staff_age, rates, factors, turnover,
+    prepared = Prepared(municipality, year0, sectors, staff_age, {}, {}, turnover,
                         employment_range(tidy, municipality), part_timers if np.isfinite(part_timers) else 0.0,
                         sick if np.isfinite(sick) else 0.0, ages)
-    return prepared, inputs, staff
+    return StaffInputs(inputs, staff, prepared)
+
+
+def prepare(municipality: str, population: pd.DataFrame, base_year: int | None = None,
+            local: str | Path | None = "auto", processed_dir: Path | None = None,
+            staff_inputs: StaffInputs | None = None, **assumptions) -> tuple[Prepared, pd.DataFrame, pd.DataFrame]:
+    """The *inputs* step for one municipality: staff, their ages, use rates, supply factors, turnover.
+
+    Parameters
+    ----------
+    staff_inputs : StaffInputs, optional
+        :func:`prepare_staff` already read for this municipality, base year, local file and assumptions.
+
+    Returns
+    -------
+    (Prepared, DataFrame, DataFrame)
+        The prepared inputs, the Kolada values read (:func:`~tillsammans.workforce.model_inputs`) and the
+        staff by sector and age band (:func:`~tillsammans.workforce.staff_today`).
+    """
+    a = make_assumptions(**assumptions)
+    year0 = study_base_year(processed_dir) if base_year is None else int(base_year)
+    check_base_year(population, year0)
+    if staff_inputs is None:
+        staff_inputs = prepare_staff(municipality, year0, local, processed_dir, **assumptions)
+    elif (staff_inputs.prepared.municipality, staff_inputs.prepared.base_year) != (municipality, year0):
+        raise ValueError(f"staff_inputs are of {staff_inputs.prepared.municipality} "
+                         f"{staff_inputs.prepared.base_year}, not of {municipality} {year0}")
+    inputs = staff_inputs.inputs
+    rates = use_rates(inputs, municipality, population, year0, a.use_90_ratio)
+    _, _, pop = population_array(population[population["year"] == year0])
+    factors = supply_factors(inputs, municipality, pop[0, 0], year0, a.commuting, processed_dir)
+    return replace(staff_inputs.prepared, rates=rates, factors=factors), inputs, staff_inputs.staff
 
 
 def national_qualifications(inputs: pd.DataFrame, municipality: str, processed_dir: Path | None = None
@@ -189,7 +283,8 @@ def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame,
 
 def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.DataFrame | None = None,
               base_year: int | None = None, local: str | Path | None = "auto", processed_dir: Path | None = None,
-              seed: int = DEFAULT_SEED, **assumptions) -> WorkforceResult:
+              seed: int = DEFAULT_SEED, sim_ages: tuple[np.ndarray, np.ndarray] | None = None,
+              **assumptions) -> WorkforceResult:
     """Run the whole workforce model for one municipality.
 
     Parameters
@@ -201,6 +296,10 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     sim_population : DataFrame, optional
         Simulated paths ``sim, year, age, population [, sex]``: with them the Monte Carlo draws the
         workforce assumptions once per path and gives intervals and the tornado.
+    sim_ages : (ndarray, ndarray), optional
+        The same paths as arrays, ``(years, persons paths × years × 101)``
+        (:func:`tillsammans.population.simulate_ages`), instead of ``sim_population``: no long frame to build
+        and read back (faster for many municipalities; the same results).
     base_year : int, optional
         Default :func:`tillsammans.workforce.base_year` (the latest year with staff data).
     local : "auto", path or None
@@ -215,26 +314,31 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         raise ValueError("population must be one path (project_population); pass simulations as sim_population")
     prepared, inputs, staff = prepare(municipality, population, base_year, local, processed_dir, **assumptions)
     year0 = prepared.base_year
-    end_year = int(population["year"].max())
-    if end_year <= year0:
-        raise ValueError(f"the population frame ends in {end_year}; it must reach beyond the base year {year0}")
-    _, years, pop = population_array(population)
-    turnover = prepared.turnover["turnover"]
-    run = run_paths(prepared, pop, years, a.productivity, a.retirement_age, a.retirement_age_sd, turnover)
-    need, flows, supplied = _tidy(run, prepared)
-    need_total = need.groupby("year", as_index=False)["staff_need"].sum()
-    gapped = gap(need_total, supplied)
+    main = central_run(prepared, population, a)
+    end_year, years, pop = main.end_year, main.years, main.population
+    # the later retirement age changes only the supply: no need to follow the staff year by year
     later = run_paths(prepared, pop, years, a.productivity, a.retirement_age + a.retirement_age_increase,
-                      a.retirement_age_sd, turnover)
+                      a.retirement_age_sd, prepared.turnover["turnover"], exits=False)
     later_supply = pd.DataFrame({"year": later["years"], "supply": later["supply"][0]})
-    levers = levers_table(gapped, later_supply, prepared.part_timers, prepared.sick_leave, end_year, year0,
+    levers = levers_table(main.gap, later_supply, prepared.part_timers, prepared.sick_leave, end_year, year0,
                           productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
                           extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
     ranges = assumption_ranges(a, prepared)
     bands = torn = paths = None
     n_paths = 0
-    if sim_population is not None:
+    if sim_population is not None and sim_ages is not None:
+        raise ValueError("pass the simulated paths once: sim_population (a frame) or sim_ages (arrays)")
+    if sim_ages is not None:
+        sim_years, sim_pop = np.asarray(sim_ages[0]), np.asarray(sim_ages[1], dtype=float)
+        if sim_pop.ndim != 3 or sim_pop.shape[1:] != (len(sim_years), 101):
+            raise ValueError(f"sim_ages holds persons of shape {sim_pop.shape}; expected paths × "
+                             f"{len(sim_years)} years × 101 ages")
+        if (sim_pop < 0).any():
+            raise ValueError("simulated paths have negative counts")
+        sims = np.arange(len(sim_pop))
+    elif sim_population is not None:
         sims, sim_years, sim_pop = population_array(sim_population)
+    if sim_population is not None or sim_ages is not None:
         draws = draw_assumptions(ranges, len(sims), seed)
         paths = simulate(prepared, sim_pop, sim_years, draws, a.retirement_age_sd)
         bands = intervals(paths)
@@ -242,8 +346,8 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         n_paths = len(sims)
     return WorkforceResult(
         municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"), staff.attrs.get("file"), inputs,
-        staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, need,
-        need_total, recruitment_need(need, flows), supplied, gapped, levers,
+        staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, main.need,
+        main.need_total, main.recruitment, main.supply, main.gap, levers,
         qualified_shortfall(inputs, municipality, prepared.sectors, national_qualifications(inputs, municipality,
                                                                                           processed_dir)),
         ranges, bands, torn, n_paths, paths)

@@ -123,12 +123,12 @@ def age_matrix(population: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         The row keys (``[sim,] year``, sorted) and the ``rows × 101`` matrix (sex summed over).
     """
     population, keys = _prepare(population)
+    blocks = _age_blocks(population, keys)  # blocks have the ages 0..100 exactly: no range check needed
+    if blocks is not None:
+        return blocks
     age = population["age"].to_numpy().astype(np.int64)
     if len(age) and (age.min() < 0 or age.max() > 100):
         raise ValueError(f"population ages must lie in 0..100 (100 = 100+), got {age.min()}..{age.max()}")
-    blocks = _age_blocks(population, keys)
-    if blocks is not None:
-        return blocks
     year = population["year"].to_numpy().astype(np.int64)
     sim = population["sim"].to_numpy().astype(np.int64) if "sim" in keys else np.zeros_like(year)
     # any other order: bincount on integer keys, ~20x faster than pivot_table for thousands of paths
