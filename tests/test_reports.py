@@ -177,3 +177,48 @@ def test_ctrl_c_at_any_moment_stops_the_build(tmp_path, when):
     process, _, before, reports = _interrupt_build(tmp_path, when)
     assert process.returncode != 0
     assert (reports / "0319-alvkarleby" / "09_slow.html").read_bytes() == before
+
+
+def test_front_page_is_rewritten_only_when_a_report_or_the_library_changed(tmp_path, monkeypatch, capsys):
+    """A rebuild with nothing changed skips the front page (its chart alone takes seconds, issue 12); a report
+    rendered again, changed key figures, another library or data, or a missing page write it again."""
+    from tillsammans.reports import build
+    from tillsammans.reports.index import INDEX_KEY
+
+    reports = tmp_path / "reports"
+    (reports / "0319-alvkarleby").mkdir(parents=True)
+    (reports / "0319-alvkarleby" / ".01_population.key").write_text("k1", encoding="utf-8")
+    (reports / "0319-alvkarleby" / "01_population.keys.json").write_text('{"gap": 1}', encoding="utf-8")
+    status, fingerprint, written = ["ok"], ["library v1"], []
+
+    def jobs(jobs, **_):
+        return [runner.Result(job, status[0]) for job in jobs]
+
+    def index(folder):
+        written.append(1)
+        for page in ("index.html", "ordlista.html"):
+            (folder / page).write_text("<html></html>", encoding="utf-8")
+
+    monkeypatch.setattr(build, "run_jobs", jobs)
+    monkeypatch.setattr(build, "write_index", index)
+    monkeypatch.setattr(build, "inputs_fingerprint", lambda: fingerprint[0])
+
+    def rebuild() -> int:
+        before = len(written)
+        build.build_reports("0319", notebooks=[NB01], reports=reports, progress=False)
+        return len(written) - before
+
+    assert rebuild() == 1  # rendered
+    status[0] = "cached"
+    assert rebuild() == 0  # nothing changed
+    assert (reports / INDEX_KEY).exists()
+    (reports / "0319-alvkarleby" / "01_population.keys.json").write_text('{"gap": 2}', encoding="utf-8")
+    assert rebuild() == 1
+    assert rebuild() == 0
+    fingerprint[0] = "library v2"
+    assert rebuild() == 1
+    (reports / "ordlista.html").unlink()
+    assert rebuild() == 1
+    status[0] = "ok"
+    assert rebuild() == 1  # a report published again needs its navigation bar
+    capsys.readouterr()

@@ -6,15 +6,16 @@ import concurrent.futures as cf
 from collections.abc import Sequence
 from pathlib import Path
 
-from tillsammans import paths
+from tillsammans import atomic, paths
 from tillsammans.municipalities import NETWORK
-from tillsammans.reports.index import write_index
+from tillsammans.reports.index import INDEX_KEY, index_is_current, index_key, write_index
 from tillsammans.reports.runner import (
     DEFAULT_TIMEOUT,
     ReportError,
     Result,
     _short_error,
     build_lock,
+    inputs_fingerprint,
     plan,
     run_jobs,
     summary,
@@ -81,12 +82,19 @@ def build_reports(
     with build_lock(reports):
         results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor,
                            progress=progress, timeout=timeout, verify=verify)
-        try:
-            write_index(reports)
-        except Exception as exc:  # noqa: BLE001 - the reports are published; say what failed, with the summary
-            index_error = f"  index not written: {_short_error(exc)} (reports/index.html unchanged)"
-        else:
-            index_error = ""
+        index_error = ""
+        # With every report unchanged and the front page made from the same reports, library and data, writing
+        # it again would write the same files: skipped (drawing its chart alone takes seconds).
+        key = index_key(reports, inputs_fingerprint())
+        if not (all(r.status == "cached" for r in results) and index_is_current(reports, key)):
+            (reports / INDEX_KEY).unlink(missing_ok=True)
+            try:
+                write_index(reports)
+            except Exception as exc:  # noqa: BLE001 - the reports are published; say what failed, with the summary
+                index_error = f"  index not written: {_short_error(exc)} (reports/index.html unchanged)"
+            else:
+                (reports / INDEX_KEY).parent.mkdir(parents=True, exist_ok=True)
+                atomic.write_text(reports / INDEX_KEY, key + "\n")
     text = summary(results) + (f"\n{index_error}" if index_error else "")
     if index_error or any(r.status == "failed" for r in results):
         raise ReportError(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import json
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from tillsammans import paths
 from tillsammans.formatting import MISSING, fmt_number, fmt_percent, fmt_signed
-from tillsammans.reports.navigation import INDEX_PAGE, link_reports
+from tillsammans.reports.navigation import GLOSSARY_PAGE, INDEX_PAGE, link_reports
 from tillsammans.reports.runner import NETWORK_DIR, _topic
 from tillsammans.reports.site import page, site_navigation, write_glossary, write_page
 
@@ -377,6 +378,28 @@ def render_index(rows: list[dict], network: dict, manifest: dict, reports: Path 
               'antaganden; <a href="ordlista.html">ordlistan</a> förklarar begreppen.</footer>')
     navigation = site_navigation(reports, INDEX_PAGE) if reports is not None else ""
     return page("C-Tillsammans – rapporter", body, navigation, extra_css=_CSS, script=_SORT_SCRIPT)
+
+
+#: Where the key of the last written front page is kept (see :func:`index_key`).
+INDEX_KEY = "_logs/index.key"
+
+
+def index_key(reports: Path, fingerprint: str) -> str:
+    """What the front page, the glossary and the reports' navigation bars are made from: the library and the
+    data (``fingerprint``, :func:`~tillsammans.reports.runner.inputs_fingerprint`) and every published report's
+    build key and key figures. The same key means that writing them again would write the same files."""
+    digest = hashlib.sha256(fingerprint.encode())
+    for file in sorted([*reports.glob("*/.*.key"), *reports.glob("*/*.keys.json")]):
+        digest.update(str(file.relative_to(reports)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def index_is_current(reports: Path, key: str) -> bool:
+    """True when the front page and the glossary exist and were written from ``key``."""
+    stored = reports / INDEX_KEY
+    return ((reports / INDEX_PAGE).exists() and (reports / GLOSSARY_PAGE).exists() and stored.exists()
+            and stored.read_text(encoding="utf-8").strip() == key)
 
 
 def write_index(reports: Path | None = None, manifest: dict | None = None) -> Path:
