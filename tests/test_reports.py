@@ -222,3 +222,28 @@ def test_front_page_is_rewritten_only_when_a_report_or_the_library_changed(tmp_p
     status[0] = "ok"
     assert rebuild() == 1  # a report published again needs its navigation bar
     capsys.readouterr()
+
+
+@pytest.mark.notebooks
+def test_export_without_the_soup_pass_gives_the_same_page(rendered):
+    """The report exporter skips nbconvert's closing BeautifulSoup pass (issue 12): the page must parse to
+    exactly the tree nbconvert's own HTMLExporter writes with the same settings."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from tillsammans.reports import export
+
+    reports, jobs, _ = rendered
+    notebook = export._without_key_records(nbformat.read(reports / jobs[0].out_dir / "01_population.ipynb",
+                                                         as_version=4))
+    ours = export._exporter()
+    theirs = HTMLExporter(config=ours.config, **{name: getattr(ours, name) for name in (
+        "template_name", "extra_template_basedirs", "exclude_input", "exclude_input_prompt",
+        "exclude_output_prompt", "language_code", "optimistic_validation")})
+    resources = {"report_title": "t", "report_css": "", "report_footer": "", "report_nav": ""}
+    quick, _ = ours.from_notebook_node(notebook, resources=dict(resources))
+    full, _ = theirs.from_notebook_node(notebook, resources=dict(resources))
+    assert quick != full  # the pass did run in nbconvert's exporter (it respells the page)
+    assert str(BeautifulSoup(quick, features="html.parser")) == full
+    assert "<img" in quick and 'alt="No description' not in full  # every image had its own alt text

@@ -45,13 +45,39 @@ _TOC_SCRIPT = ("(function(){var d=document.querySelector('nav.toc details'),m=wi
 _LOCAL = threading.local()
 
 
+def _report_exporter_class() -> type:
+    """nbconvert's HTML exporter without its closing accessibility pass.
+
+    ``HTMLExporter.from_notebook_node`` ends by parsing the whole page again with BeautifulSoup to give images
+    without alt text a placeholder and the lab template's cells tab stops, then serialises the tree: three
+    quarters of the export time. Our template gives every image its own alt text (:func:`tillsammans.plots.show`)
+    and has no lab cells, so the pass changes nothing but the bytes' spelling (the page parses to the same
+    tree: ``tests/test_reports.py``). This class sets up the same filters and renders the template directly.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            self.register_filter("highlight_code",
+                                 self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
 def _exporter():
     """This thread's HTML exporter: the template is loaded and compiled once per worker, not per report."""
     exporter = getattr(_LOCAL, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
+        exporter = _report_exporter_class()(
             template_name="tillsammans",
             extra_template_basedirs=[str(TEMPLATES)],
             exclude_input=True,
