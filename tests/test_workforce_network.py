@@ -132,8 +132,8 @@ def test_population_sensitivity_identities(processed_dir):
 @pytest.mark.parametrize("assumptions", [{}, {"turnover": 0.04, "productivity": 0.004, "retirement_age": 66.5}])
 def test_light_path_gives_exactly_the_key_figures_of_workforce(processed_dir, assumptions):
     """population_sensitivity reads the central run only (prepare_staff → prepare → central_run →
-    central_key_figures); for two municipalities it equals the full workforce()'s key figures bit for bit,
-    also with the staff side prepared once and reused for another population."""
+    CentralRun.key_figures, from the arrays); for two municipalities it equals the full workforce()'s key figures
+    bit for bit, also with the staff side prepared once and reused for another population."""
     for code in SMALL:
         pop = population.project_population(code, 2037, processed_dir=processed_dir)
         full = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
@@ -142,9 +142,7 @@ def test_light_path_gives_exactly_the_key_figures_of_workforce(processed_dir, as
         wf.central_run(wf.prepare(code, other, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0],
                        other, wf.make_assumptions(**assumptions))  # the staff side is not changed by a run
         prepared = wf.prepare(code, pop, processed_dir=processed_dir, staff_inputs=staff, **assumptions)[0]
-        run = wf.central_run(prepared, pop, wf.make_assumptions(**assumptions))
-        light = wf.central_key_figures(prepared.sectors, prepared.turnover, run.recruitment, run.gap,
-                                       prepared.base_year, run.end_year)
+        light = wf.central_run(prepared, pop, wf.make_assumptions(**assumptions)).key_figures()
         assert light == full
     table = wf.population_sensitivity(SMALL, 2037, variants={}, local=None, processed_dir=processed_dir,
                                       cache=False, **assumptions).set_index("region_code")
@@ -153,6 +151,25 @@ def test_light_path_gives_exactly_the_key_figures_of_workforce(processed_dir, as
         k = wf.workforce(code, pop, local=None, processed_dir=processed_dir, **assumptions).key_figures()
         assert (table.loc[code, "staff_need"], table.loc[code, "recruitment_need"], table.loc[code, "gap"]) == (
             k["need_end"], k["cum_recruitment_need"], k["gap_end"])
+
+
+def test_key_figures_from_arrays_equal_those_from_the_tables_across_municipalities(processed_dir):
+    """CentralRun.key_figures (arrays) and the tidy tables' key figures (what the reports show) agree bit for bit
+    for municipalities of every size, a changed population choice and another end year."""
+    from tillsammans.municipalities import registry
+
+    codes = list(registry().regions.query("level == 'municipality'").index)[::29]
+    a = wf.make_assumptions()
+    for code in codes:
+        staff = wf.prepare_staff(code, local=None, processed_dir=processed_dir)
+        for end_year, changes in ((2040, {}), (2046, {"window_years": 9})):
+            pop = population.project_population(code, end_year, processed_dir=processed_dir, **changes)
+            prepared = wf.prepare(code, pop, processed_dir=processed_dir, staff_inputs=staff)[0]
+            run = wf.central_run(prepared, pop, a)
+            light = run.key_figures()
+            tables = wf.workforce(code, pop, local=None, processed_dir=processed_dir).key_figures()
+            assert light == tables, (code, end_year, changes)
+            assert light["gap_end"] == run.gap.loc[run.gap["year"] == end_year, "gap"].item()
 
 
 def test_staff_inputs_of_another_municipality_are_an_error(processed_dir):

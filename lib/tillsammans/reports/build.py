@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tillsammans import atomic, paths
 from tillsammans.municipalities import NETWORK
-from tillsammans.reports.index import INDEX_KEY, index_is_current, index_key, write_index
+from tillsammans.reports.index import INDEX_KEY, index_is_current, index_key, prepare_index, write_index
 from tillsammans.reports.runner import (
     DEFAULT_TIMEOUT,
     ReportError,
@@ -81,7 +81,7 @@ def build_reports(
     reports = Path(reports) if reports is not None else paths.reports_dir()
     with build_lock(reports):
         results = run_jobs(jobs, reports=reports, n_jobs=n_jobs, force=force, executor=executor,
-                           progress=progress, timeout=timeout, verify=verify)
+                           progress=progress, timeout=timeout, verify=verify, meanwhile=prepare_index)
         index_error = ""
         # With every report unchanged and the front page made from the same reports, library and data, writing
         # it again would write the same files: skipped (drawing its chart alone takes seconds).

@@ -297,30 +297,22 @@ def working_age_chart(members: list[dict]) -> str:
             and m["keys"].get("share_20_64_end") is not None]
     if not have:
         return ""
-    import matplotlib
+    import numpy as np
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from tillsammans import plots
+    from tillsammans import cache, plots
 
     have = sorted(have, key=lambda m: m["keys"]["share_20_64_end"])
     year, end_year = _years(have, "year"), _years(have, "end_year")
-    with plt.rc_context():
-        plots.use_style()
-        fig, ax = plt.subplots(figsize=(3.5, 0.36 * len(have) + 1.2))
-        labels = [m["name"] for m in have]
-        now = [m["keys"]["share_20_64"] for m in have]
-        end = [m["keys"]["share_20_64_end"] for m in have]
-        ax.hlines(labels, now, end, color=plots.PALETTE["sweden"], linewidth=1.5)
-        ax.scatter(now, labels, color=plots.PALETTE["light"], zorder=3, label=year)
-        ax.scatter(end, labels, color=plots.PALETTE["focus"], zorder=3, label=f"{end_year} (framskrivning)")
-        plots.swedish_axis(ax, "x", percent=True)
-        ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=9)
-        ax.set_xlabel(f"Andel av invånarna som är {_working_age()}")
-        image = plots.png(fig)
-        plt.close(fig)
+    labels = [m["name"] for m in have]
+    now = [m["keys"]["share_20_64"] for m in have]
+    end = [m["keys"]["share_20_64_end"] for m in have]
+    # From the disk cache when the members' figures are unchanged (a rebuild of another municipality's report
+    # redraws the front page): matplotlib's import and the drawing are most of the page's time.
+    image = cache.cached("front-page-chart",
+                         lambda: np.frombuffer(_draw_working_age(labels, now, end, year, end_year), dtype=np.uint8),
+                         modules=["tillsammans.reports.index", "tillsammans.plots", "tillsammans.population.agegroups"],
+                         parameters={"labels": labels, "now": now, "end": end, "year": year, "end_year": end_year})
+    image = bytes(image)
     width, height = plots._png_size(image)
     alt = (f"Punktdiagram: andelen invånare {_working_age()} år {year} och {end_year} i varje kommun; "
            + "; ".join(f"{m['name']} {fmt_percent(m['keys']['share_20_64'])} till "
@@ -331,6 +323,30 @@ def working_age_chart(members: list[dict]) -> str:
             f'<p class="caption"><strong>Figur.</strong> Andel av invånarna i arbetsför ålder ({_working_age()}) '
             f"{year} och {end_year}, huvudalternativet. <em>Källa: SCB:s befolkningsstatistik via Kolada; "
             f"framskrivning enligt respektive befolkningsrapport.</em></p>")
+
+
+def _draw_working_age(labels: list[str], now: list[float], end: list[float], year: str, end_year: str) -> bytes:
+    """The front page's chart as PNG bytes: each member's share of working age now and at the end year."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tillsammans import plots
+
+    with plt.rc_context():
+        plots.use_style()
+        fig, ax = plt.subplots(figsize=(3.5, 0.36 * len(labels) + 1.2))
+        ax.hlines(labels, now, end, color=plots.PALETTE["sweden"], linewidth=1.5)
+        ax.scatter(now, labels, color=plots.PALETTE["light"], zorder=3, label=year)
+        ax.scatter(end, labels, color=plots.PALETTE["focus"], zorder=3, label=f"{end_year} (framskrivning)")
+        plots.swedish_axis(ax, "x", percent=True)
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=9)
+        ax.set_xlabel(f"Andel av invånarna som är {_working_age()}")
+        image = plots.png(fig)
+        plt.close(fig)
+    return image
 
 
 def render_index(rows: list[dict], network: dict, manifest: dict, reports: Path | None = None) -> str:
@@ -400,6 +416,13 @@ def index_is_current(reports: Path, key: str) -> bool:
     stored = reports / INDEX_KEY
     return ((reports / INDEX_PAGE).exists() and (reports / GLOSSARY_PAGE).exists() and stored.exists()
             and stored.read_text(encoding="utf-8").strip() == key)
+
+
+def prepare_index() -> None:
+    """Import what :func:`write_index` needs (pandas, the glossary's modules: half a second), e.g. while the
+    notebooks run, so that the front page follows the last report at once."""
+    import tillsammans.plots
+    import tillsammans.vocabulary  # noqa: F401
 
 
 def write_index(reports: Path | None = None, manifest: dict | None = None) -> Path:

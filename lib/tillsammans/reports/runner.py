@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -365,6 +365,7 @@ def run_jobs(
     timeout: float | None = DEFAULT_TIMEOUT,
     retries: int = 1,
     verify: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Result]:
     """Run the jobs that are not current, in parallel; publish each as it arrives; one result per job.
 
@@ -384,6 +385,9 @@ def run_jobs(
     verify : bool
         Hash every processed file in full before the build (default: size and modification time, and a
         full hash where those differ; :mod:`tillsammans.integrity`).
+    meanwhile : callable, optional
+        Called in this thread once the jobs are sent, while they run (and only if any is run): the caller's own
+        preparation, e.g. the imports of what it does with the results.
 
     Raises
     ------
@@ -394,7 +398,7 @@ def run_jobs(
     """
     reports = Path(reports) if reports is not None else paths.reports_dir()
     with build_lock(reports):
-        return _run_jobs(jobs, reports, n_jobs, force, executor, progress, timeout, retries, verify)
+        return _run_jobs(jobs, reports, n_jobs, force, executor, progress, timeout, retries, verify, meanwhile)
 
 
 @contextlib.contextmanager
@@ -424,7 +428,8 @@ def remove_debris(reports: Path) -> list[Path]:
 
 
 def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: bool, executor: cf.Executor | None,
-              progress: bool, timeout: float | None, retries: int, verify: bool) -> list[Result]:
+              progress: bool, timeout: float | None, retries: int, verify: bool,
+              meanwhile: Callable[[], object] | None = None) -> list[Result]:
     from tillsammans import integrity
 
     reports.mkdir(parents=True, exist_ok=True)
@@ -473,6 +478,8 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
             source = Path(job.notebook).read_text(encoding="utf-8")
             futures[executor.submit(worker.render, job, source, job.title, timeout, retries, fingerprint,
                                     pool)] = (job, key)
+        if meanwhile is not None:
+            meanwhile()
         for future in cf.as_completed(futures):
             job, key = futures[future]
             try:
@@ -510,7 +517,9 @@ def _run_jobs(jobs: Sequence[Job], reports: Path, n_jobs: int | None, force: boo
         if own and executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
-            pool.shutdown()
+            # The build's own kernels are idle now (every job returned) and hold nothing to save: killed, not
+            # asked to exit, which would make the build wait for each interpreter's own teardown.
+            pool.shutdown(now=True)
         shutil.rmtree(tmp, ignore_errors=True)
         with contextlib.suppress(OSError):
             (reports / TMP_DIR).rmdir()  # only when no other build is using it

@@ -36,7 +36,6 @@ from tillsammans.workforce.local import local_for
 from tillsammans.workforce.pipeline import (
     DEFAULT_SEED,
     WorkforceResult,
-    central_key_figures,
     central_run,
     compare,
     prepare,
@@ -330,9 +329,7 @@ def population_sensitivity(
                 frame = population.project_population(code, end_year, scenario, inputs=inputs, **dict(changes))
                 prepared, _, _ = prepare(code, frame, processed_dir=processed_dir, staff_inputs=staff[code],
                                          **assumptions)
-                run = central_run(prepared, frame, a)
-                k = central_key_figures(prepared.sectors, prepared.turnover, run.recruitment, run.gap,
-                                        prepared.base_year, run.end_year)
+                k = central_run(prepared, frame, a).key_figures()
                 at_end = frame[frame["year"] == end_year]
                 rows.append({"variant": name, "region_code": code,
                              "working_age": float(at_end.loc[at_end["age"].between(*WORKING_AGE), "population"].sum()),

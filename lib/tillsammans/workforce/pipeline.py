@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +85,12 @@ class WorkforceResult:
     def key_figures(self) -> dict[str, float]:
         """Key numbers: staff today, need, cumulative recruitment need and its parts, supply and gap in the end
         year, with the 80 % interval (``*_q10``, ``*_q90``) when the Monte Carlo ran."""
-        out = central_key_figures(self.sectors, self.turnover, self.recruitment, self.gap, self.base_year,
-                                  self.end_year)
+        rec, supplied = self.recruitment, self.supply
+        out = central_key_figures(
+            float(self.sectors["staff"].sum()), self.turnover["turnover"], supplied["year"].to_numpy(),
+            self.need_total["staff_need"].to_numpy(), supplied["supply"].to_numpy(),
+            supplied["population"].to_numpy(), supplied["working_age"].to_numpy(),
+            {k: rec[k].to_numpy() for k in ("growth", "retirements", "turnover")}, self.base_year, self.end_year)
         if self.intervals is not None:
             sel = self.intervals[(self.intervals["year"] == self.end_year) & (self.intervals["sector"] == "total")]
             names = {"staff_need": "need_end", "recruitment_need": "cum_recruitment_need", "gap": "gap_end"}
@@ -95,56 +100,105 @@ class WorkforceResult:
         return out
 
 
-def central_key_figures(sectors: pd.DataFrame, turnover: Mapping[str, float], recruitment: pd.DataFrame,
-                        gapped: pd.DataFrame, base_year: int, end_year: int) -> dict[str, float]:
+def central_key_figures(staff_today: float, turnover: float, years: np.ndarray, need_total: np.ndarray,
+                        supply: np.ndarray, population: np.ndarray, working_age: np.ndarray,
+                        flows: Mapping[str, np.ndarray], base_year: int, end_year: int) -> dict[str, float]:
     """The key figures of the main projection (:meth:`WorkforceResult.key_figures` without intervals).
+
+    From arrays, so that the tidy tables of :meth:`WorkforceResult.key_figures` and the arrays of
+    :meth:`CentralRun.key_figures` give the same numbers, bit for bit.
 
     Parameters
     ----------
-    sectors, turnover :
-        :attr:`Prepared.sectors` and :attr:`Prepared.turnover`.
-    recruitment, gapped :
-        :func:`~tillsammans.workforce.gap.recruitment_need` and :func:`~tillsammans.workforce.gap.gap` of the
-        main projection (:func:`central_run`).
+    staff_today : float
+        Årsarbetare in the base year (all sectors).
+    turnover : float
+        Yearly share leaving for other reasons than retirement.
+    years, need_total, supply, population, working_age : ndarray
+        Per year from the base year: staff need (all sectors) and supply (årsarbetare), residents and residents
+        20–64 (persons).
+    flows : mapping
+        ``growth``, ``retirements``, ``turnover`` per sector and year after the base year, in the order of
+        :func:`~tillsammans.workforce.gap.recruitment_need`'s rows (årsarbetare).
     """
-    rec = recruitment[["growth", "retirements", "turnover"]].sum()
-    end = gapped[gapped["year"] == end_year].iloc[0]
-    base = gapped[gapped["year"] == base_year].iloc[0]
+    at = {int(y): i for i, y in enumerate(years)}
+    end, base = at[end_year], at[base_year]
+    gap_ = need_total - supply
+    growth, retirements, leavers = (float(np.sum(flows[k])) for k in ("growth", "retirements", "turnover"))
     return {
-        "staff_today": float(sectors["staff"].sum()),
-        "need_end": float(end["staff_need"]),
-        "cum_growth": float(rec["growth"]),
-        "cum_retirements": float(rec["retirements"]),
-        "cum_turnover": float(rec["turnover"]),
-        "cum_recruitment_need": float(rec["growth"] + rec["retirements"]),
-        "supply_base": float(base["supply"]),
-        "gap_base": float(base["gap"]),
-        "supply_end": float(end["supply"]),
-        "gap_end": float(end["gap"]),
-        "gap_change_end": float(end["gap_change"]),
-        "gap_per_1000_end": float(end["gap_per_1000"]),
-        "gap_share_working_age_end": float(end["gap_share_working_age"]),
-        "need_share_working_age_base": float(base["need_share_working_age"]),
-        "need_share_working_age_end": float(end["need_share_working_age"]),
-        "turnover": float(turnover["turnover"]),
+        "staff_today": float(staff_today),
+        "need_end": float(need_total[end]),
+        "cum_growth": growth,
+        "cum_retirements": retirements,
+        "cum_turnover": leavers,
+        "cum_recruitment_need": growth + retirements,
+        "supply_base": float(supply[base]),
+        "gap_base": float(gap_[base]),
+        "supply_end": float(supply[end]),
+        "gap_end": float(gap_[end]),
+        "gap_change_end": float(gap_[end] - gap_[0]),
+        "gap_per_1000_end": float(gap_[end] / population[end] * 1000),
+        "gap_share_working_age_end": float(gap_[end] / working_age[end]),
+        "need_share_working_age_base": float(need_total[base] / working_age[base]),
+        "need_share_working_age_end": float(need_total[end] / working_age[end]),
+        "turnover": float(turnover),
     }
 
 
 @dataclass
 class CentralRun:
-    """The main projection of one municipality (:func:`central_run`): tidy tables and the arrays they came from.
+    """The main projection of one municipality (:func:`central_run`): the model's arrays, and the tidy tables
+    made from them when first read (:func:`~tillsammans.workforce.population_sensitivity` reads only
+    :meth:`key_figures`, which needs none of them).
 
-    ``years`` and ``population`` are the population as arrays (:func:`~tillsammans.workforce.sectors.population_array`).
+    ``years`` and ``population`` are the population as arrays (:func:`~tillsammans.workforce.sectors.population_array`);
+    ``arrays`` is :func:`~tillsammans.workforce.gap.run_paths` for the one path, from the base year.
     """
 
     end_year: int
     years: np.ndarray
     population: np.ndarray
-    need: pd.DataFrame
-    need_total: pd.DataFrame
-    recruitment: pd.DataFrame
-    supply: pd.DataFrame
-    gap: pd.DataFrame
+    arrays: dict[str, np.ndarray]
+    prepared: Prepared
+
+    @cached_property
+    def _tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return _tidy(self.arrays, self.prepared)
+
+    @property
+    def need(self) -> pd.DataFrame:
+        return self._tables[0]
+
+    @property
+    def supply(self) -> pd.DataFrame:
+        return self._tables[2]
+
+    @cached_property
+    def need_total(self) -> pd.DataFrame:
+        return pd.DataFrame({"year": self.arrays["years"], "staff_need": self._need_total})
+
+    @cached_property
+    def recruitment(self) -> pd.DataFrame:
+        return recruitment_need(self.need, self._tables[1])
+
+    @cached_property
+    def gap(self) -> pd.DataFrame:
+        return gap(self.need_total, self.supply)
+
+    @cached_property
+    def _need_total(self) -> np.ndarray:
+        # The one definition of the need summed over sectors: the tidy table and the key figures both read it.
+        return self.arrays["need"][0].sum(axis=1)
+
+    def key_figures(self) -> dict[str, float]:
+        """:func:`central_key_figures` straight from the arrays (no tidy tables)."""
+        run, prepared = self.arrays, self.prepared
+        need = run["need"][0]
+        flows = {"growth": (need[1:] - need[:-1]).reshape(-1), "retirements": run["retirements"][0].reshape(-1),
+                 "turnover": run["turnover"][0].reshape(-1)}
+        return central_key_figures(float(prepared.sectors["staff"].sum()), prepared.turnover["turnover"],
+                                   run["years"], self._need_total, run["supply"][0], run["population"][0],
+                                   run["working_age"][0], flows, prepared.base_year, self.end_year)
 
 
 def central_run(prepared: Prepared, population: pd.DataFrame, a: Assumptions) -> CentralRun:
@@ -160,10 +214,7 @@ def central_run(prepared: Prepared, population: pd.DataFrame, a: Assumptions) ->
     _, years, pop = population_array(population)
     run = run_paths(prepared, pop, years, a.productivity, a.retirement_age, a.retirement_age_sd,
                     prepared.turnover["turnover"])
-    need, flows, supplied = _tidy(run, prepared)
-    need_total = need.groupby("year", as_index=False)["staff_need"].sum()
-    return CentralRun(end_year, years, pop, need, need_total, recruitment_need(need, flows), supplied,
-                      gap(need_total, supplied))
+    return CentralRun(end_year, years, pop, run, prepared)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import triang
 
 from tillsammans.population.stochastic import quantile_name
 from tillsammans.workforce.assumptions import Assumptions
@@ -67,6 +66,8 @@ def draw_assumptions(ranges: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     so the same seed puts path ``s`` at the same percentile of each assumption in every municipality (the
     network's paths share them: retirement age, productivity and employment move nationally).
     """
+    from scipy.stats import triang  # here, not at the top: scipy.stats takes 0.8 s to import (see vulnerability)
+
     rng = np.random.default_rng(seed)
     uniforms = rng.random((n, len(ranges)))
     out = {}
