@@ -168,3 +168,35 @@ def test_scb_model_comparison_for_the_network(inputs):
     net = table[(table.region_code == "nätverket") & (table.years_ahead == 10)].iloc[0]
     parts = table[(table.region_code != "nätverket") & (table.years_ahead == 10)]
     assert net.ours == pytest.approx(parts.ours.sum())
+
+
+def test_backtest_summary_holds_exactly_the_tables_computed_from_the_backtests(inputs, municipalities, unreconciled,
+                                                                              counties):
+    """The report reads the finished tables (computed once per build); they equal the summaries of the backtests
+    themselves, and each municipality's own errors equal those of its own rows alone."""
+    import pandas as pd
+
+    from tillsammans.population.backtest_summary import OWN_HORIZONS
+
+    summary = pop.backtest_summary(inputs)
+    total = municipalities[municipalities["age_group"] == "total"]
+    pd.testing.assert_frame_equal(summary["errors"], pop.backtest_table(municipalities, unreconciled=unreconciled),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(summary["by_size"], pop.backtest_table(total, by=("horizon", "size_class")),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(summary["coverage"], pop.backtest_coverage(
+        municipalities[municipalities["horizon"] <= 10], by=("age_group",), age_group=None), check_exact=True)
+    county10 = counties[(counties["horizon"] == 10) & (counties["age_group"] == "total")]
+    pd.testing.assert_frame_equal(summary["counties"], pop.backtest_errors(county10, by=("method",)), check_exact=True)
+    housing = pop.housing_comparison(pop.backtest_housing(inputs), municipalities, inputs, horizons=(5, 10),
+                                     by="building_change", include_all=True)
+    pd.testing.assert_frame_equal(summary["housing"], housing, check_exact=True)
+    assert summary["housing"].attrs == housing.attrs
+    for code in ("0319", "0180", "2480", "0360"):
+        own = total[(total["region_code"] == code) & total["horizon"].isin(OWN_HORIZONS)]
+        alone = pop.backtest_errors(own, by=("method", "horizon"))
+        in_summary = summary["own"][summary["own"]["region_code"] == code].drop(columns="region_code")
+        pd.testing.assert_frame_equal(in_summary.reset_index(drop=True), alone, check_exact=True, check_dtype=False)
+    years = summary["jump_offs"].groupby("backtest")["jump_off"].agg(list)
+    assert years["municipalities"] == sorted(municipalities["jump_off"].unique())
+    assert years["counties"] == sorted(counties["jump_off"].unique())

@@ -172,6 +172,18 @@ def test_key_figures_from_arrays_equal_those_from_the_tables_across_municipaliti
             assert light["gap_end"] == run.gap.loc[run.gap["year"] == end_year, "gap"].item()
 
 
+def test_network_comparison_without_simulations_equals_the_whole_model(processed_dir):
+    """Without simulations network_comparison runs only the central projection (no levers, qualifications);
+    its table is compare() of the whole model's results, bit for bit, also with changed assumptions."""
+    codes = ["0319", "0360", "2480"]
+    for assumptions in ({}, {"turnover": 0.05, "retirement_age": 66.0, "commuting": False}):
+        light = wf.network_comparison(codes, 2038, local=None, processed_dir=processed_dir, cache=False,
+                                      **assumptions)
+        results = {c: wf.workforce(c, population.project_population(c, 2038, processed_dir=processed_dir),
+                                   local=None, processed_dir=processed_dir, **assumptions) for c in codes}
+        pd.testing.assert_frame_equal(light, wf.compare(results), check_exact=True)
+
+
 def test_staff_inputs_of_another_municipality_are_an_error(processed_dir):
     staff = wf.prepare_staff("0319", local=None, processed_dir=processed_dir)
     pop = population.project_population("0331", 2030, processed_dir=processed_dir)

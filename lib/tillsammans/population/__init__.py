@@ -29,6 +29,7 @@ from tillsammans.population.backtest import (
     calibrate_composition,
     calibrate_persistence,
 )
+from tillsammans.population.backtest_summary import backtest_summary
 from tillsammans.population.checks import (
     carry_through_check,
     kolada_projection_comparison,
@@ -121,6 +122,7 @@ __all__ = [
     "backtest_errors",
     "backtest_housing",
     "backtest_municipalities",
+    "backtest_summary",
     "backtest_table",
     "beats_naive",
     "calibrate_composition",
