@@ -308,11 +308,12 @@ def working_age_chart(members: list[dict]) -> str:
     end = [m["keys"]["share_20_64_end"] for m in have]
     # From the disk cache when the members' figures are unchanged (a rebuild of another municipality's report
     # redraws the front page): matplotlib's import and the drawing are most of the page's time.
-    image = cache.cached("front-page-chart",
-                         lambda: np.frombuffer(_draw_working_age(labels, now, end, year, end_year), dtype=np.uint8),
-                         modules=["tillsammans.reports.index", "tillsammans.plots", "tillsammans.population.agegroups"],
-                         parameters={"labels": labels, "now": now, "end": end, "year": year, "end_year": end_year})
-    image = bytes(image)
+    drawn_by = ["tillsammans.reports.index", "tillsammans.plots", "tillsammans.population.agegroups"]
+    stored = cache.cached("front-page-chart",
+                          lambda: np.frombuffer(_draw_working_age(labels, now, end, year, end_year), dtype=np.uint8),
+                          modules=drawn_by,
+                          parameters={"labels": labels, "now": now, "end": end, "year": year, "end_year": end_year})
+    image = stored.tobytes()
     width, height = plots._png_size(image)
     alt = (f"Punktdiagram: andelen invånare {_working_age()} år {year} och {end_year} i varje kommun; "
            + "; ".join(f"{m['name']} {fmt_percent(m['keys']['share_20_64'])} till "
