@@ -184,6 +184,18 @@ def test_network_comparison_without_simulations_equals_the_whole_model(processed
         pd.testing.assert_frame_equal(light, wf.compare(results), check_exact=True)
 
 
+def test_network_run_without_details_gives_the_same_figures(processed_dir):
+    """The network's joint run leaves out levers, tornado and qualified-staff shortfall (details=False); the key
+    figures, intervals and path sums it reads are those of the whole model, bit for bit."""
+    lean = wf.network_results(SMALL, 2034, n_sims=200, local=None, processed_dir=processed_dir, details=False)
+    full = wf.network_results(SMALL, 2034, n_sims=200, local=None, processed_dir=processed_dir)
+    for code in SMALL:
+        assert lean[code].levers is None and lean[code].shortfall is None and lean[code].tornado is None
+        assert full[code].levers is not None and full[code].tornado is not None
+    pd.testing.assert_frame_equal(wf.compare(lean), wf.compare(full), check_exact=True)
+    pd.testing.assert_frame_equal(wf.network_total(lean), wf.network_total(full), check_exact=True)
+
+
 def test_staff_inputs_of_another_municipality_are_an_error(processed_dir):
     staff = wf.prepare_staff("0319", local=None, processed_dir=processed_dir)
     pop = population.project_population("0331", 2030, processed_dir=processed_dir)

@@ -87,9 +87,13 @@ def network_results(
     joint: str = "shared",
     local: str | Path | None = "auto",
     processed_dir: Path | None = None,
+    details: bool = True,
     **assumptions,
 ) -> dict[str, WorkforceResult]:
     """The workforce model of each municipality on jointly drawn paths (see ``joint`` above).
+
+    ``details=False`` leaves out what only a municipality's own report shows (levers, tornado, qualified-staff
+    shortfall; :func:`~tillsammans.workforce.workforce`).
 
     Returns
     -------
@@ -108,7 +112,7 @@ def network_results(
         paths = population.simulate_ages(code, end_year, scenario, n_sims=n_sims, seed=seeds.population,
                                          common_seed=seeds.common, inputs=inputs)
         results[code] = workforce(code, pop, sim_ages=paths, local=local_for(code, local),
-                                  processed_dir=processed_dir, seed=seeds.assumptions, **assumptions)
+                                  processed_dir=processed_dir, seed=seeds.assumptions, details=details, **assumptions)
     return results
 
 
@@ -176,7 +180,7 @@ def network_workforce(
 
     def compute() -> dict[str, pd.DataFrame]:
         results = network_results(codes, end_year, scenario, n_sims, seed, joint, local, processed_dir,
-                                  **assumptions)
+                                  details=False, **assumptions)
         return {"municipalities": compare(results), "total": network_total(results)}
 
     parameters = {"municipalities": codes, "end_year": end_year, "scenario": scenario, "n_sims": n_sims,

@@ -72,8 +72,8 @@ class WorkforceResult:
     recruitment: pd.DataFrame
     supply: pd.DataFrame
     gap: pd.DataFrame
-    levers: pd.DataFrame
-    shortfall: pd.DataFrame
+    levers: pd.DataFrame | None
+    shortfall: pd.DataFrame | None
     ranges: pd.DataFrame
     intervals: pd.DataFrame | None = None
     tornado: pd.DataFrame | None = None
@@ -335,7 +335,7 @@ def _tidy(run: dict[str, np.ndarray], prepared: Prepared) -> tuple[pd.DataFrame,
 def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.DataFrame | None = None,
               base_year: int | None = None, local: str | Path | None = "auto", processed_dir: Path | None = None,
               seed: int = DEFAULT_SEED, sim_ages: tuple[np.ndarray, np.ndarray] | None = None,
-              **assumptions) -> WorkforceResult:
+              details: bool = True, **assumptions) -> WorkforceResult:
     """Run the whole workforce model for one municipality.
 
     Parameters
@@ -357,6 +357,9 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         The municipality's HR extract (see :mod:`tillsammans.workforce.local`).
     seed : int
         Seed of the assumptions' draws.
+    details : bool
+        Also the levers, the tornado and the qualified-staff shortfall (what a municipality's own report shows);
+        ``False`` leaves them ``None``: the network's joint run reads only the key figures, intervals and paths.
     **assumptions
         Fields of :class:`~tillsammans.workforce.assumptions.Assumptions`.
     """
@@ -367,13 +370,6 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
     year0 = prepared.base_year
     main = central_run(prepared, population, a)
     end_year, years, pop = main.end_year, main.years, main.population
-    # the later retirement age changes only the supply: no need to follow the staff year by year
-    later = run_paths(prepared, pop, years, a.productivity, a.retirement_age + a.retirement_age_increase,
-                      a.retirement_age_sd, prepared.turnover["turnover"], exits=False)
-    later_supply = pd.DataFrame({"year": later["years"], "supply": later["supply"][0]})
-    levers = levers_table(main.gap, later_supply, prepared.part_timers, prepared.sick_leave, end_year, year0,
-                          productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
-                          extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
     ranges = assumption_ranges(a, prepared)
     bands = torn = paths = None
     n_paths = 0
@@ -393,15 +389,25 @@ def workforce(municipality: str, population: pd.DataFrame, sim_population: pd.Da
         draws = draw_assumptions(ranges, len(sims), seed)
         paths = simulate(prepared, sim_pop, sim_years, draws, a.retirement_age_sd)
         bands = intervals(paths)
-        torn = tornado(prepared, pop, years, ranges, end_year, sim_pop, a.retirement_age_sd)
+        torn = tornado(prepared, pop, years, ranges, end_year, sim_pop, a.retirement_age_sd) if details else None
         n_paths = len(sims)
+    levers: pd.DataFrame | None = None
+    shortfall: pd.DataFrame | None = None
+    if details:
+        # the later retirement age changes only the supply: no need to follow the staff year by year
+        later = run_paths(prepared, pop, years, a.productivity, a.retirement_age + a.retirement_age_increase,
+                          a.retirement_age_sd, prepared.turnover["turnover"], exits=False)
+        later_supply = pd.DataFrame({"year": later["years"], "supply": later["supply"][0]})
+        levers = levers_table(main.gap, later_supply, prepared.part_timers, prepared.sick_leave, end_year, year0,
+                              productivity_lever=a.productivity_lever, sick_leave_reduction=a.sick_leave_reduction,
+                              extra_hours=a.extra_hours, full_time_hours=a.full_time_hours)
+        shortfall = qualified_shortfall(inputs, municipality, prepared.sectors,
+                                        national_qualifications(inputs, municipality, processed_dir))
     return WorkforceResult(
         municipality, year0, end_year, a, staff.attrs.get("origin", "kolada"), staff.attrs.get("file"), inputs,
         staff, prepared.sectors, prepared.staff_age, prepared.rates, prepared.turnover, prepared.factors, main.need,
-        main.need_total, main.recruitment, main.supply, main.gap, levers,
-        qualified_shortfall(inputs, municipality, prepared.sectors, national_qualifications(inputs, municipality,
-                                                                                          processed_dir)),
-        ranges, bands, torn, n_paths, paths)
+        main.need_total, main.recruitment, main.supply, main.gap, levers, shortfall, ranges, bands, torn, n_paths,
+        paths)
 
 
 def sector_results(result: WorkforceResult, year: int | None = None) -> pd.DataFrame:
