@@ -218,8 +218,8 @@ def network_comparison(
     def compute() -> pd.DataFrame:
         inputs = population.load_inputs(processed_dir)
         if not n_sims:
-            # Only the main projection's key figures: the central run alone gives them, the same numbers bit for
-            # bit as the whole model (levers, qualifications) would, at a fifth of the time.
+            # Only the main projection's key figures are read: the central run alone gives them, the same numbers
+            # bit for bit as the whole model would, without its levers and qualified-staff tables.
             a = make_assumptions(**assumptions)
             rows = []
             for c in codes:
